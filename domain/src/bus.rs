@@ -30,9 +30,5 @@ pub trait EventBus: Send + Sync {
     /// Sends one event to all subscribers of `topic`.
     async fn publish(&self, topic: &str, payload: &[u8]) -> Result<(), InfraError>;
     /// Registers a handler for `topic`.
-    async fn subscribe(
-        &self,
-        topic: &str,
-        handler: Arc<dyn BusHandler>,
-    ) -> Result<Box<dyn Subscription>, InfraError>;
+    async fn subscribe(&self, topic: &str, handler: Arc<dyn BusHandler>) -> Result<Box<dyn Subscription>, InfraError>;
 }

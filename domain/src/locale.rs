@@ -51,9 +51,8 @@ impl FromStr for Locale {
     type Err = ValidationError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::from_tag(s).ok_or_else(|| {
-            ValidationError::new("locale", Violation::NotOneOf { allowed: "zh-CN, en".into() })
-        })
+        Self::from_tag(s)
+            .ok_or_else(|| ValidationError::new("locale", Violation::NotOneOf { allowed: "zh-CN, en".into() }))
     }
 }
 

@@ -20,10 +20,7 @@ impl PageRequest {
             return Err(ValidationError::new("page", Violation::OutOfRange { min: 1, max: 1_000_000 }));
         }
         if size == 0 || size > MAX_PAGE_SIZE {
-            return Err(ValidationError::new(
-                "size",
-                Violation::OutOfRange { min: 1, max: MAX_PAGE_SIZE as i64 },
-            ));
+            return Err(ValidationError::new("size", Violation::OutOfRange { min: 1, max: MAX_PAGE_SIZE as i64 }));
         }
         Ok(Self { page, size })
     }

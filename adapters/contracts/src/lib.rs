@@ -1,1 +1,19 @@
-//! placeholder
+//! Executable port contracts: the doc comment of each domain port, as checks every adapter must pass.
+//!
+//! Each module holds one suite: `pub async fn` checks taking the port, and a macro that expands to one
+//! `#[tokio::test]` per check so failures are reported by name. An adapter crate calls the macro in its
+//! tests with an expression that builds a fresh, empty store:
+//!
+//! ```ignore
+//! adapter_contracts::settings_suite!(async { std::sync::Arc::new(MemorySettingsStore::default()) });
+//! ```
+//!
+//! Checks never assume an empty store beyond what the factory promises, and use unique keys, so the same
+//! suite can run against shared servers (MariaDB, Redis) in parallel.
+
+pub mod settings;
+
+/// A string unique to this call, for keys that must not collide across parallel tests.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::now_v7().simple())
+}

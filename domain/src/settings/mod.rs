@@ -277,7 +277,10 @@ mod tests {
             Violation::WrongType { .. }
         ));
         assert!(matches!(SettingKey::SiteName.parse(&json!("  ")).unwrap_err().violation, Violation::TooShort { .. }));
-        assert!(matches!(SettingKey::DefaultLocale.parse(&json!("fr")).unwrap_err().violation, Violation::NotOneOf { .. }));
+        assert!(matches!(
+            SettingKey::DefaultLocale.parse(&json!("fr")).unwrap_err().violation,
+            Violation::NotOneOf { .. }
+        ));
         assert_eq!(SettingKey::SiteName.parse(&json!(" 交易所 ")), Ok(SettingValue::Text("交易所".into())));
     }
 

@@ -117,10 +117,7 @@ mod tests {
         assert_eq!(Password::parse("Ab1!", &[]).unwrap_err().violation, Violation::TooShort { min: 8 });
         assert_eq!(Password::parse("password1", &[]).unwrap_err().violation, Violation::TooWeak);
         assert_eq!(Password::parse("12345678", &[]).unwrap_err().violation, Violation::TooWeak);
-        assert_eq!(
-            Password::parse("zhangsanfeng2024", &["zhangsanfeng"]).unwrap_err().violation,
-            Violation::TooWeak
-        );
+        assert_eq!(Password::parse("zhangsanfeng2024", &["zhangsanfeng"]).unwrap_err().violation, Violation::TooWeak);
         assert_eq!(Password::parse(&"x".repeat(129), &[]).unwrap_err().violation, Violation::TooLong { max: 128 });
     }
 

@@ -86,8 +86,9 @@ impl FromStr for UserStatus {
     type Err = ValidationError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
-            ValidationError::new("status", Violation::NotOneOf { allowed: "active, disabled".into() })
-        })
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| ValidationError::new("status", Violation::NotOneOf { allowed: "active, disabled".into() }))
     }
 }
