@@ -1,1 +1,6 @@
-//! placeholder
+//! Composition root of exchange: configuration, logging, wiring of adapters into the application, and the
+//! lifecycle (start, run, stop) of the `exchange` binary's subcommands.
+//!
+//! This is the only crate that knows every adapter; nothing else may depend on it.
+
+pub mod config;

@@ -1,0 +1,258 @@
+//! The configuration tree, one struct per section. Unknown keys are refused, so a typo stops start-up.
+
+use serde::Deserialize;
+
+/// The whole configuration.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    /// Environment name (`default`, `development`, `test`, `production`); `production` enables safety checks.
+    pub env: String,
+    /// HTTP server.
+    pub server: ServerConfig,
+    /// Relational database (users, settings, audit, runs; messages unless MongoDB is configured).
+    pub database: DatabaseConfig,
+    /// Redis; absent means in-memory adapters (single instance only).
+    #[serde(default)]
+    pub redis: Option<RedisConfig>,
+    /// MongoDB for messages; absent means messages live in the SQL database.
+    #[serde(default)]
+    pub mongodb: Option<MongoConfig>,
+    /// Tokens and password hashing.
+    pub auth: AuthConfig,
+    /// Languages.
+    pub i18n: I18nConfig,
+    /// Rate limits (initial values; operators tune them at run time in settings).
+    pub rate_limit: RateLimitConfig,
+    /// The distributed scheduler.
+    pub cron: CronConfig,
+    /// Logging.
+    pub log: LogConfig,
+}
+
+/// HTTP server section.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Interface to bind, e.g. `0.0.0.0`.
+    pub host: String,
+    /// Port to bind; 0 picks a free one (tests).
+    pub port: u16,
+    /// WebSocket endpoint path.
+    pub ws_path: String,
+    /// Longest a request may take before it is answered 503 (seconds).
+    pub request_timeout_secs: u64,
+    /// Longest graceful shutdown waits for in-flight requests (seconds).
+    pub shutdown_timeout_secs: u64,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// Proxies whose `X-Forwarded-For` is believed when finding the client IP (exact IPs).
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+}
+
+/// Which SQL engine.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DatabaseDriver {
+    /// MySQL 8 or MariaDB 10.6+.
+    Mysql,
+    /// An embedded SQLite file.
+    Sqlite,
+}
+
+/// Database section (keys kept from the Go platform).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `mysql` or `sqlite`.
+    pub driver: DatabaseDriver,
+    /// MySQL host.
+    #[serde(default)]
+    pub host: String,
+    /// MySQL port.
+    #[serde(default = "default_mysql_port")]
+    pub port: u16,
+    /// MySQL user.
+    #[serde(default)]
+    pub username: String,
+    /// MySQL password.
+    #[serde(default)]
+    pub password: String,
+    /// MySQL database name.
+    #[serde(default)]
+    pub database: String,
+    /// SQLite file path (created with its directory if missing).
+    #[serde(default)]
+    pub path: String,
+    /// Pool ceiling.
+    pub max_connections: u32,
+    /// Connections kept open when idle.
+    pub min_connections: u32,
+    /// Longest wait for a connection (seconds).
+    pub connect_timeout_secs: u64,
+    /// Run pending migrations at start-up.
+    pub auto_migrate: bool,
+}
+
+fn default_mysql_port() -> u16 {
+    3306
+}
+
+/// Redis section (keys kept from the Go platform).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisConfig {
+    /// Host name or IP.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Password; empty for none.
+    #[serde(default)]
+    pub password: String,
+    /// Logical database number.
+    #[serde(default)]
+    pub db: u8,
+    /// Connections in the pool.
+    #[serde(default = "default_redis_pool")]
+    pub pool_size: usize,
+    /// Prefix of every key and channel, so several deployments can share one Redis.
+    #[serde(default = "default_key_prefix")]
+    pub key_prefix: String,
+}
+
+fn default_redis_pool() -> usize {
+    4
+}
+
+fn default_key_prefix() -> String {
+    "exchange:".into()
+}
+
+/// MongoDB section.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MongoConfig {
+    /// Connection string, e.g. `mongodb://127.0.0.1:27017/?directConnection=true`.
+    pub uri: String,
+    /// Database name.
+    pub database: String,
+}
+
+/// Auth section.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// PASERK `k4.secret.…` key that signs access tokens (`exchange keygen` makes one).
+    pub token_secret_key: String,
+    /// Older PASERK `k4.public.…` keys still accepted, for key rotation.
+    #[serde(default)]
+    pub previous_public_keys: Vec<String>,
+    /// Access token lifetime (seconds).
+    pub access_ttl_secs: u64,
+    /// Refresh token lifetime, renewed on every refresh (seconds).
+    pub refresh_ttl_secs: u64,
+    /// Argon2id memory cost (KiB).
+    pub argon2_memory_kib: u32,
+    /// Argon2id iterations.
+    pub argon2_iterations: u32,
+    /// Argon2id lanes.
+    pub argon2_parallelism: u32,
+    /// Hashes computed at once (0 = number of CPUs).
+    pub hash_max_concurrent: usize,
+    /// Hashes allowed to wait; beyond that logins get 503 instead of piling up.
+    pub hash_max_queue: usize,
+}
+
+/// i18n section.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct I18nConfig {
+    /// Locale used when a request names none (`zh-CN` or `en`).
+    pub default_locale: String,
+}
+
+/// Rate limit section: initial values of the rate-limit settings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Master switch (load tests turn it off).
+    pub enabled: bool,
+    /// Requests per minute per IP on auth routes.
+    pub auth_per_minute: u32,
+    /// Requests per minute per IP elsewhere.
+    pub api_per_minute_ip: u32,
+    /// Requests per minute per user elsewhere.
+    pub api_per_minute_user: u32,
+    /// Failed logins per account and IP per 15 minutes.
+    pub login_failures: u32,
+}
+
+/// Cron section.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CronConfig {
+    /// Interface of the scheduler's web page.
+    pub web_host: String,
+    /// Port of the scheduler's web page (8081).
+    pub web_port: u16,
+    /// This instance's id; empty means `<hostname>-<pid>`.
+    #[serde(default)]
+    pub instance_id: String,
+    /// Days of run history kept.
+    pub run_retention_days: u32,
+}
+
+/// Output format of log lines.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// Human-readable lines.
+    Text,
+}
+
+/// Where console logs go.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogOutput {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// Log section (keys kept from the Go platform).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `trace`, `debug`, `info`, `warn` or `error`; `RUST_LOG` overrides it.
+    pub level: String,
+    /// `json` or `text`.
+    pub format: LogFormat,
+    /// Console stream.
+    pub output: LogOutput,
+    /// Main log file (everything at `level`), under `log_dir`.
+    pub filename: String,
+    /// Directory of all log files.
+    pub log_dir: String,
+    /// One line per HTTP request, under `log_dir`.
+    pub access_log_file: String,
+    /// Warnings and errors only, under `log_dir`.
+    pub error_log_file: String,
+    /// Scheduler events, under `log_dir/cron/`.
+    pub cron_log_file: String,
+    /// Write to the console.
+    pub enable_console: bool,
+    /// Write the files.
+    pub enable_file: bool,
+    /// Rotate a file when it reaches this many MB.
+    pub max_size: u64,
+    /// Delete rotated files older than this many days (0 = keep).
+    pub max_age: u32,
+    /// Rotated files kept per log (0 = keep all).
+    pub max_backups: u32,
+    /// Gzip rotated files.
+    pub compress: bool,
+}
