@@ -10,8 +10,6 @@ pub fn negotiate(lang: Option<&str>, accept_language: Option<&str>, default: Loc
     }
     accept_language
         .map(accept_language::parse_with_quality)
-        .and_then(|prefs| {
-            prefs.into_iter().filter(|(_, q)| *q > 0.0).find_map(|(tag, _)| Locale::from_tag(&tag))
-        })
+        .and_then(|prefs| prefs.into_iter().filter(|(_, q)| *q > 0.0).find_map(|(tag, _)| Locale::from_tag(&tag)))
         .unwrap_or(default)
 }
