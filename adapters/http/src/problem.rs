@@ -87,7 +87,14 @@ impl<E: Coded> From<E> for ApiError {
     fn from(err: E) -> Self {
         let kind = err.kind();
         let cause = matches!(kind, ErrorKind::Internal | ErrorKind::Unavailable).then(|| chain(&err));
-        Self { status: status_of(kind), code: err.code(), params: err.params(), extra: None, retry_after: None, cause }
+        Self {
+            status: status_of(kind),
+            code: err.code(),
+            params: err.params(),
+            extra: None,
+            retry_after: err.retry_after_secs(),
+            cause,
+        }
     }
 }
 

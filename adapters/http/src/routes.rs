@@ -10,7 +10,7 @@ pub fn app(state: HttpState) -> impl Endpoint {
     let api = api::service(state.clone());
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
-    Route::new().at("/openapi.json", spec).nest("/docs", docs).nest("/", api).with(Edge::new(state))
+    Route::new().at("/openapi.json", spec).nest("/docs", docs).nest("/", api).data(state.clone()).with(Edge::new(state))
 }
 
 /// The OpenAPI 3 document as JSON, for `exchange openapi` and the docs.

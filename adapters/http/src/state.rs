@@ -1,5 +1,7 @@
 //! What handlers and the edge middleware share: the use-case services and the edge options.
 
+use application::admin::AdminService;
+use application::auth::{AuthService, RateLimitService};
 use application::health::HealthService;
 use application::settings::SettingsService;
 use std::net::IpAddr;
@@ -32,6 +34,12 @@ pub struct HttpState {
     pub health: HealthService,
     /// Settings (the default locale comes from here).
     pub settings: Arc<SettingsService>,
+    /// Sign-up, sign-in, tokens, profile.
+    pub auth: Arc<AuthService>,
+    /// User management, audit log, statistics.
+    pub admin: Arc<AdminService>,
+    /// Per-route-group quotas.
+    pub rate_limits: Arc<RateLimitService>,
     /// Renders the Prometheus exposition; `None` disables `/metrics` content (tests without a recorder).
     pub metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>,
 }

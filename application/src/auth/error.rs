@@ -105,4 +105,8 @@ impl Coded for AuthError {
             _ => Vec::new(),
         }
     }
+
+    fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after().map(|d| d.as_secs_f64().ceil().max(1.0) as u64)
+    }
 }

@@ -40,6 +40,10 @@ impl Coded for RateLimited {
     fn params(&self) -> Vec<(&'static str, String)> {
         vec![("retry_after", self.retry_after.as_secs_f64().ceil().max(1.0).to_string())]
     }
+
+    fn retry_after_secs(&self) -> Option<u64> {
+        Some(self.retry_after.as_secs_f64().ceil().max(1.0) as u64)
+    }
 }
 
 /// Applies the per-group quotas.

@@ -8,6 +8,7 @@ mod body_limit;
 mod client_ip;
 mod context;
 mod observe;
+mod rate_limit;
 mod render;
 mod request_id;
 
@@ -61,6 +62,7 @@ impl<E: Endpoint> Endpoint for EdgeEndpoint<E> {
 
         let outcome = async {
             let req = body_limit::enforce(req, self.state.options.body_limit).await?;
+            rate_limit::apply(&self.state, &path, &ctx).await?;
             match tokio::time::timeout(self.state.options.request_timeout, self.inner.call(req)).await {
                 Ok(result) => result.map(IntoResponse::into_response),
                 Err(_) => {
