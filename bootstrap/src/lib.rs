@@ -4,3 +4,4 @@
 //! This is the only crate that knows every adapter; nothing else may depend on it.
 
 pub mod config;
+pub mod logging;
