@@ -117,7 +117,7 @@ pub fn build_with(
         }
 
         let mut open = |dir: &Path, name: &str, thread: &'static str| -> Result<NonBlocking, LogInitError> {
-            let roller = rotation::open_rotating(dir, name, &opts.rotation)?;
+            let roller = rotation::ReopeningRoller::open(dir, name, &opts.rotation)?;
             Ok(spawn_writer(roller, dir.join(name).display().to_string(), thread, &mut guard))
         };
         let app = open(&files.dir, &files.app, "log-app")?;

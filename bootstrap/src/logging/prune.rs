@@ -40,8 +40,14 @@ pub(crate) fn prune_expired(
     let Some(cutoff) = now.checked_sub(max_age) else {
         return Ok(Vec::new());
     };
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        // Deleted at run time; the writer recreates it on its next line, with no backups to prune.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
     let mut removed = Vec::new();
-    for entry in fs::read_dir(dir)? {
+    for entry in entries {
         let entry = entry?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };

@@ -2,7 +2,12 @@
 //! backups shift up, and those past `max_backups` are deleted. Age limits live in `prune.rs`, because
 //! logroller has none.
 
-use std::{fs, path::Path, time::Duration};
+use std::{
+    fs,
+    io::{self, Write},
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use logroller::{Compression, LogRoller, LogRollerBuilder, Rotation, RotationSize};
 
@@ -77,4 +82,60 @@ pub(crate) fn open_rotating(dir: &Path, file_name: &str, policy: &RotationPolicy
         builder = builder.compression(Compression::Gzip);
     }
     builder.build().map_err(|cause| LogInitError::Rotation { path, cause })
+}
+
+/// A rotating file that is reopened from scratch after a failed write. logroller keeps renaming a file
+/// that may no longer exist, so once the log directory is deleted (a cleaner, an operator) every later
+/// rotation fails; reopening recreates the directory and file and logging resumes by itself. While the
+/// fault lasts each line costs one failed open on the writer thread, never on a request.
+pub(crate) struct ReopeningRoller {
+    dir: PathBuf,
+    file_name: String,
+    policy: RotationPolicy,
+    current: Option<LogRoller>,
+}
+
+impl ReopeningRoller {
+    /// Opens the file now, so start-up still fails on a bad path.
+    pub(crate) fn open(dir: &Path, file_name: &str, policy: &RotationPolicy) -> Result<Self, LogInitError> {
+        let current = open_rotating(dir, file_name, policy)?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            file_name: file_name.to_owned(),
+            policy: policy.clone(),
+            current: Some(current),
+        })
+    }
+
+    fn roller(&mut self) -> io::Result<&mut LogRoller> {
+        let roller = match self.current.take() {
+            Some(roller) => roller,
+            None => {
+                fs::create_dir_all(&self.dir)?;
+                open_rotating(&self.dir, &self.file_name, &self.policy).map_err(|e| match e {
+                    LogInitError::OpenFile { cause, .. } => cause,
+                    other => io::Error::other(other.to_string()),
+                })?
+            }
+        };
+        Ok(self.current.insert(roller))
+    }
+}
+
+impl Write for ReopeningRoller {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let result = self.roller()?.write(buf);
+        if result.is_err() {
+            // Dropping also lets logroller finish any archive it had started.
+            self.current = None;
+        }
+        result
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.current {
+            Some(roller) => roller.flush(),
+            None => Ok(()),
+        }
+    }
 }

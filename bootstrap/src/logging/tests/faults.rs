@@ -1,14 +1,26 @@
 //! A log destination that stops taking writes is reported once, and its recovery once.
 
 use std::{
+    fs,
     io::{self, Write},
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, Ordering},
     },
+    thread,
+    time::{Duration, Instant},
 };
 
-use crate::logging::fault_reporting_writer::{FaultReportingWriter, Reporter};
+use tracing::info;
+
+use super::{config, logs, messages, options};
+use crate::{
+    config::LogFormat,
+    logging::{
+        BuildOptions, RotationPolicy, build_with,
+        fault_reporting_writer::{FaultReportingWriter, Reporter},
+    },
+};
 
 /// A writer that fails while `failing` is set, like a full disk that an operator later clears.
 struct Switchable {
@@ -79,4 +91,30 @@ fn a_full_disk_is_reported_once() {
     let notices = notices.lock().unwrap();
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert!(notices[0].contains("/dev/full"), "{}", notices[0]);
+}
+
+#[test]
+fn logging_resumes_after_the_log_dir_is_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), LogFormat::Json);
+    // About one line per file, so the next write after the deletion must rotate, and rotating fails.
+    let rotation = RotationPolicy { max_bytes: 300, max_backups: None, max_age: None, compress: false };
+    let (subscriber, guard) = build_with(&cfg, BuildOptions { rotation, ..options() }).unwrap();
+    let logs = logs(&cfg);
+
+    tracing::subscriber::with_default(subscriber, || {
+        info!(pad = "x".repeat(150), "before");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while fs::metadata(logs.join("app.log")).map(|m| m.len()).unwrap_or(0) == 0 && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
+        fs::remove_dir_all(&logs).unwrap();
+        for n in 0..3 {
+            info!(pad = "x".repeat(150), "after {n}");
+        }
+    });
+    drop(guard);
+
+    let live = messages(&logs.join("app.log"));
+    assert_eq!(live, ["after 2"], "the file is recreated and written again");
 }

@@ -58,6 +58,16 @@ fn expired_backups_are_deleted_and_fresh_ones_and_other_files_kept() {
     assert!(!d.join("app.log.2.gz").exists() && !d.join("app.log.3").exists());
 }
 
+#[test]
+fn a_missing_directory_has_nothing_to_prune() {
+    let dir = tempfile::tempdir().unwrap();
+    let gone = dir.path().join("deleted");
+    assert_eq!(
+        prune_expired(&gone, "app.log", THIRTY_DAYS, SystemTime::now()).unwrap(),
+        Vec::<std::path::PathBuf>::new()
+    );
+}
+
 fn aged_options(prune_interval: Duration) -> BuildOptions {
     let rotation =
         RotationPolicy { max_bytes: 10 * 1024 * 1024, max_backups: None, max_age: Some(THIRTY_DAYS), compress: true };
