@@ -7,40 +7,63 @@ use std::{
     time::{Duration, Instant},
 };
 
-use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::non_blocking::{ErrorCounter, WorkerGuard};
 
 use super::prune::Pruner;
 
+/// One background writer as the guard sees it.
+struct Destination {
+    /// Names it in notices (`stdout`, a file path).
+    label: String,
+    /// Lines its full queue refused.
+    dropped: ErrorCounter,
+    /// Disconnects once its writer thread has drained and dropped the writer.
+    finished: mpsc::Receiver<()>,
+}
+
 /// Owns the non-blocking writer threads and the pruning thread. Dropping it flushes every log line
-/// emitted so far (waiting up to the flush timeout), then stops pruning. Hold it until the process ends.
+/// emitted so far (waiting up to the flush timeout), says on stderr if any queue had to drop lines, then
+/// stops pruning. Hold it until the process ends.
 #[must_use = "dropping the LogGuard stops file logging; hold it until shutdown"]
 pub struct LogGuard {
     workers: Vec<WorkerGuard>,
-    finished: Vec<(String, mpsc::Receiver<()>)>,
+    destinations: Vec<Destination>,
     flush_timeout: Duration,
     _pruner: Option<Pruner>,
 }
 
 impl LogGuard {
     pub(crate) fn new(flush_timeout: Duration) -> Self {
-        Self { workers: Vec::new(), finished: Vec::new(), flush_timeout, _pruner: None }
+        Self { workers: Vec::new(), destinations: Vec::new(), flush_timeout, _pruner: None }
     }
 
-    /// Adds one writer thread: its guard, and the signal its writer sends when the thread has drained.
-    pub(crate) fn push_worker(&mut self, label: String, guard: WorkerGuard, finished: mpsc::Receiver<()>) {
+    /// Adds one writer thread: its guard, its drop counter, and the signal its writer sends when dropped.
+    pub(crate) fn push_worker(
+        &mut self,
+        label: String,
+        guard: WorkerGuard,
+        dropped: ErrorCounter,
+        finished: mpsc::Receiver<()>,
+    ) {
         self.workers.push(guard);
-        self.finished.push((label, finished));
+        self.destinations.push(Destination { label, dropped, finished });
     }
 
     pub(crate) fn set_pruner(&mut self, pruner: Pruner) {
         self._pruner = Some(pruner);
+    }
+
+    /// Lines discarded so far because a queue was full (the disk could not keep up), over all
+    /// destinations: the price of never blocking a request on logging, exposed for metrics and health.
+    pub fn dropped_lines(&self) -> usize {
+        self.destinations.iter().map(|d| d.dropped.dropped_lines()).fold(0, usize::saturating_add)
     }
 }
 
 impl std::fmt::Debug for LogGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LogGuard")
-            .field("writers", &self.finished.iter().map(|(label, _)| label).collect::<Vec<_>>())
+            .field("destinations", &self.destinations.iter().map(|d| &d.label).collect::<Vec<_>>())
             .field("flush_timeout", &self.flush_timeout)
             .finish()
     }
@@ -52,13 +75,22 @@ impl Drop for LogGuard {
         // still drains the whole queue afterwards, so wait for its writer to be dropped as well.
         self.workers.clear();
         let deadline = Instant::now() + self.flush_timeout;
-        for (label, finished) in &self.finished {
+        let mut stderr = io::stderr();
+        for destination in &self.destinations {
             let left = deadline.saturating_duration_since(Instant::now());
-            if let Err(RecvTimeoutError::Timeout) = finished.recv_timeout(left) {
+            if let Err(RecvTimeoutError::Timeout) = destination.finished.recv_timeout(left) {
                 let _ = writeln!(
-                    io::stderr(),
-                    "exchange: log {label} was still being written after {:?}; its last lines may be lost",
-                    self.flush_timeout
+                    stderr,
+                    "exchange: log {} was still being written after {:?}; its last lines may be lost",
+                    destination.label, self.flush_timeout
+                );
+            }
+            let dropped = destination.dropped.dropped_lines();
+            if dropped > 0 {
+                let _ = writeln!(
+                    stderr,
+                    "exchange: log {} dropped {dropped} lines because its writer could not keep up",
+                    destination.label
                 );
             }
         }

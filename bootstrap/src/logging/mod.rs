@@ -88,7 +88,7 @@ pub fn build_with(
 ) -> Result<(impl Subscriber + for<'a> LookupSpan<'a> + Send + Sync + 'static, LogGuard), LogInitError> {
     let level = routing::parse_level(&cfg.level)?;
     let verbosity = || routing::level_filter(level, opts.rust_log.as_deref());
-    verbosity()?;
+    verbosity()?; // refuse a bad RUST_LOG before any thread starts
 
     let mut guard = LogGuard::new(opts.flush_timeout);
     let mut layers: Vec<BoxedLayer> = Vec::new();
@@ -158,7 +158,7 @@ fn spawn_writer<W: Write + Send + 'static>(
 ) -> NonBlocking {
     let (writer, finished) = NotifyOnDrop::new(FaultReportingWriter::new(inner, label.clone()));
     let (non_blocking, worker) = NonBlockingBuilder::default().lossy(true).thread_name(thread).finish(writer);
-    guard.push_worker(label, worker, finished);
+    guard.push_worker(label, worker, non_blocking.error_counter(), finished);
     non_blocking
 }
 

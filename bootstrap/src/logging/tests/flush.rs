@@ -2,13 +2,13 @@
 
 use std::{
     io::{self, Write},
-    sync::{Arc, Mutex},
+    sync::{Arc, Condvar, Mutex},
     thread,
     time::{Duration, Instant},
 };
 
 use tracing::{info, warn};
-use tracing_appender::non_blocking::NonBlocking;
+use tracing_appender::non_blocking::{DEFAULT_BUFFERED_LINES_LIMIT, NonBlocking};
 
 use super::{config, log_with, logs, options, read_lines};
 use crate::{
@@ -103,4 +103,38 @@ fn dropping_the_guard_gives_up_after_the_flush_timeout() {
     drop(guard);
     // tracing-appender's guard waits up to 1.1 s, ours 0.2 s more; a hung disk must not hang shutdown.
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+}
+
+/// A destination that takes no line until opened, like a disk stalled under load.
+struct Stalled {
+    open: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl Write for Stalled {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let (open, opened) = &*self.open;
+        let _open = opened.wait_while(open.lock().unwrap(), |open| !*open).unwrap();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_stalled_destination_drops_and_counts_lines_instead_of_blocking() {
+    let open = Arc::new((Mutex::new(false), Condvar::new()));
+    let mut guard = LogGuard::new(Duration::from_secs(10));
+    let mut queue = spawn_writer(Stalled { open: Arc::clone(&open) }, "stalled".into(), "log-test", &mut guard);
+
+    // One line is stuck in the writer, the queue holds its limit, the rest must be dropped, not waited on.
+    for _ in 0..DEFAULT_BUFFERED_LINES_LIMIT + 100 {
+        queue.write_all(b"line\n").unwrap();
+    }
+    assert!(guard.dropped_lines() >= 99, "dropped {}", guard.dropped_lines());
+
+    *open.0.lock().unwrap() = true;
+    open.1.notify_all();
+    drop(guard);
 }
