@@ -6,4 +6,5 @@
 pub mod cli;
 pub mod config;
 pub mod lifecycle;
+pub mod logging;
 pub mod metrics;
