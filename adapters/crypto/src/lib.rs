@@ -1,1 +1,10 @@
-//! placeholder
+//! Cryptography adapters: argon2id password hashing (verifying the Go platform's bcrypt hashes too), PASETO
+//! v4.public access tokens, their PASERK keys, and opaque refresh tokens.
+//!
+//! Nothing in this crate logs or `Debug`-prints a password, a token or a secret key, and no hashing runs on
+//! an async worker.
+
+mod argon2_hasher;
+mod blocking_gate;
+
+pub use argon2_hasher::{Argon2Hasher, BACKEND as PASSWORD_HASHER_BACKEND, HasherConfigError, HasherOptions};
