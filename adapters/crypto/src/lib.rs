@@ -7,6 +7,8 @@
 mod argon2_hasher;
 mod blocking_gate;
 mod keys;
+mod refresh_token;
 
 pub use argon2_hasher::{Argon2Hasher, BACKEND as PASSWORD_HASHER_BACKEND, HasherConfigError, HasherOptions};
 pub use keys::{DEV_SECRET_KEY, KeyError, KeySlot, generate_secret_key, is_dev_key, public_key_of};
+pub use refresh_token::{hash_refresh_token, new_refresh_token};
