@@ -22,7 +22,11 @@ pub fn exchange_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("current test executable");
     // target/<profile>/deps/e2e-<hash>  ->  target/<profile>/exchange
     let bin = exe.parent().and_then(Path::parent).expect("target/<profile>").join("exchange");
-    assert!(bin.exists(), "{} is missing: build it first with `cargo build -p bootstrap --bin exchange`", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first with `cargo build -p bootstrap --bin exchange`",
+        bin.display()
+    );
     bin
 }
 
@@ -74,7 +78,11 @@ impl ServerBuilder {
         let stdout = std::fs::File::create(dir.path().join("stdout.log")).expect("stdout file");
         let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file");
         let mut cmd = Command::new(exchange_bin());
-        cmd.arg("serve").args(&self.args).current_dir(dir.path()).stdout(Stdio::from(stdout)).stderr(Stdio::from(stderr));
+        cmd.arg("serve")
+            .args(&self.args)
+            .current_dir(dir.path())
+            .stdout(Stdio::from(stdout))
+            .stderr(Stdio::from(stderr));
         cmd.env("EXCHANGE_CONFIG_DIR", workspace_root().join("configs"))
             .env("EXCHANGE_ENV", "test")
             .env("EXCHANGE__SERVER__PORT", port.to_string());

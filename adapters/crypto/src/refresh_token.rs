@@ -106,3 +106,34 @@ mod tests {
         }
     }
 }
+
+/// The [`RefreshTokens`](domain::session::RefreshTokens) port over [`new_refresh_token`] and
+/// [`hash_refresh_token`], for use cases that mint and check refresh tokens.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OpaqueRefreshTokens;
+
+impl domain::session::RefreshTokens for OpaqueRefreshTokens {
+    fn mint(&self) -> (String, TokenHash) {
+        new_refresh_token()
+    }
+
+    fn hash(&self, token: &str) -> Option<TokenHash> {
+        hash_refresh_token(token)
+    }
+}
+
+#[cfg(test)]
+mod port_tests {
+    use super::*;
+    use domain::session::RefreshTokens;
+
+    #[test]
+    fn minted_tokens_hash_to_their_hash_and_differ() {
+        let port = OpaqueRefreshTokens;
+        let (a, ha) = port.mint();
+        let (b, _) = port.mint();
+        assert_ne!(a, b);
+        assert_eq!(port.hash(&a), Some(ha));
+        assert_eq!(port.hash("not a token"), None);
+    }
+}

@@ -19,7 +19,10 @@ fn wrong_type_names_the_key() {
 fn out_of_range_names_the_key_and_what_is_expected() {
     let (code, stderr) = stderr_of(&[("EXCHANGE__DATABASE__MAX_CONNECTIONS", "0")]);
     assert_ne!(code, 0);
-    assert!(stderr.contains("database.max_connections") && stderr.contains("expected a value from 1 to 1000"), "{stderr}");
+    assert!(
+        stderr.contains("database.max_connections") && stderr.contains("expected a value from 1 to 1000"),
+        "{stderr}"
+    );
 }
 
 #[test]

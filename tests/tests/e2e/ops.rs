@@ -112,7 +112,12 @@ async fn metrics_count_requests_by_route_and_status() {
 #[tokio::test]
 async fn log_files_are_written_per_kind() {
     let server = ServerBuilder::new().env("EXCHANGE__LOG__ENABLE_FILE", "true").spawn().await;
-    let resp = reqwest::Client::new().get(server.url("/nothing-here")).header("x-request-id", "log-check-1").send().await.unwrap();
+    let resp = reqwest::Client::new()
+        .get(server.url("/nothing-here"))
+        .header("x-request-id", "log-check-1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 404);
     let logs = server.dir().join("logs");
     let access = wait_for_line(&logs.join("access.log"), "log-check-1").await;

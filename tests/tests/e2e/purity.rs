@@ -13,7 +13,17 @@ fn domain_depends_on_no_io_crate() {
     let crates: Vec<&str> = tree.lines().filter_map(|l| l.split_whitespace().next()).collect();
     assert!(crates.contains(&"domain"), "unexpected cargo tree output: {tree}");
     let forbidden = [
-        "tokio", "sea-orm", "sqlx", "fred", "redis", "mongodb", "poem", "poem-openapi", "hyper", "reqwest", "apalis",
+        "tokio",
+        "sea-orm",
+        "sqlx",
+        "fred",
+        "redis",
+        "mongodb",
+        "poem",
+        "poem-openapi",
+        "hyper",
+        "reqwest",
+        "apalis",
         "apalis-cron",
     ];
     let found: Vec<&&str> = forbidden.iter().filter(|f| crates.contains(f)).collect();
