@@ -3,8 +3,11 @@
 //!
 //! This is the only crate that knows every adapter; nothing else may depend on it.
 
+pub mod app;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod lifecycle;
 pub mod logging;
 pub mod metrics;
+pub mod wiring;

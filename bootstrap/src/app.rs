@@ -1,0 +1,83 @@
+//! The HTTP application as one value: built from config, knows its bound address, runs until stopped.
+
+use crate::config::AppConfig;
+use crate::lifecycle::Lifecycle;
+use crate::wiring::{Backends, Ports, Services};
+use anyhow::Context;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A built, bound, not yet running server.
+pub struct Application {
+    config: AppConfig,
+    acceptor: TcpAcceptor,
+    addr: SocketAddr,
+    services: Arc<Services>,
+    lifecycle: Arc<Lifecycle>,
+}
+
+impl Application {
+    /// Connects the backends, builds the services and binds `server.host:server.port` (port 0 picks one).
+    pub async fn build(config: AppConfig) -> anyhow::Result<Self> {
+        let lifecycle = Arc::new(Lifecycle::new());
+        let backends = Arc::new(Backends::connect(&config).await.context("connecting the backends")?);
+        let ports = Ports::from_backends(&config, &backends)?;
+        let services = Arc::new(Services::new(&config, ports).await?);
+        let closing = backends.clone();
+        lifecycle.on_close("backends", async move { closing.close().await });
+
+        let bind = format!("{}:{}", config.server.host, config.server.port);
+        let acceptor = TcpListener::bind(bind.clone()).into_acceptor().await.with_context(|| format!("binding {bind}"))?;
+        let addr = acceptor
+            .local_addr()
+            .into_iter()
+            .find_map(|a| a.as_socket_addr().copied())
+            .context("the listener has no socket address")?;
+        Ok(Self { config, acceptor, addr, services, lifecycle })
+    }
+
+    /// The address actually bound (tests bind port 0 and read it here).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The services, for in-process tests.
+    pub fn services(&self) -> Arc<Services> {
+        self.services.clone()
+    }
+
+    /// The lifecycle, so callers can register more background components (scheduler, WebSocket hub).
+    pub fn lifecycle(&self) -> Arc<Lifecycle> {
+        self.lifecycle.clone()
+    }
+
+    /// Serves until `stop` resolves, then stops accepting, lets in-flight requests finish (bounded by
+    /// `server.shutdown_timeout_secs`), stops background components and closes the backends.
+    pub async fn run_until_stopped(self, stop: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+        let timeout = Duration::from_secs(self.config.server.shutdown_timeout_secs);
+        let metrics = crate::metrics::prometheus()
+            .map(|handle| Arc::new(move || handle.render()) as Arc<dyn Fn() -> String + Send + Sync>);
+        let endpoint = adapter_http::app(self.services.http_state(&self.config, metrics));
+        let lifecycle = self.lifecycle.clone();
+        let token = lifecycle.token();
+        tracing::info!(addr = %self.addr, env = %self.config.env, "exchange listening");
+        let signal = async move {
+            tokio::select! {
+                _ = stop => {}
+                _ = token.cancelled() => {}
+            }
+            lifecycle.begin_shutdown();
+        };
+        poem::Server::new_with_acceptor(self.acceptor)
+            .name("exchange-api")
+            .run_with_graceful_shutdown(endpoint, signal, Some(timeout))
+            .await
+            .context("serving HTTP")?;
+        self.lifecycle.shutdown(timeout).await;
+        tracing::info!("exchange stopped");
+        Ok(())
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per subcommand of the `exchange` binary.
+
+pub mod keygen;
+pub mod migrate;
+pub mod openapi;
+pub mod serve;

@@ -1,0 +1,124 @@
+//! One implementation of every driven port, chosen from the configuration.
+
+use super::{Backends, WiringError};
+use crate::config::AppConfig;
+use adapter_crypto::{Argon2Hasher, HasherOptions, OpaqueRefreshTokens, PasetoIssuer};
+use adapter_memory::{
+    MemoryAuditLog, MemoryCache, MemoryEventBus, MemoryRateLimiter, MemorySessionStore, MemorySettingsStore,
+    MemoryUserRepository,
+};
+use domain::audit::AuditLog;
+use domain::bus::EventBus;
+use domain::cache::Cache;
+use domain::clock::{Clock, SystemClock};
+use domain::health::HealthProbe;
+use domain::rate_limit::RateLimiter;
+use domain::session::{RefreshTokens, SessionStore};
+use domain::settings::SettingsStore;
+use domain::token::TokenIssuer;
+use domain::user::{PasswordHasher, UserRepository};
+use std::sync::Arc;
+
+/// Every driven port the services need.
+#[derive(Clone)]
+pub struct Ports {
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Settings rows.
+    pub settings: Arc<dyn SettingsStore>,
+    /// Accounts.
+    pub users: Arc<dyn UserRepository>,
+    /// Sessions and refresh-token families.
+    pub sessions: Arc<dyn SessionStore>,
+    /// Admin audit trail.
+    pub audit: Arc<dyn AuditLog>,
+    /// Rate limits.
+    pub rate_limiter: Arc<dyn RateLimiter>,
+    /// Short-lived cache.
+    pub cache: Arc<dyn Cache>,
+    /// Cross-instance events.
+    pub bus: Arc<dyn EventBus>,
+    /// Password hashing.
+    pub hasher: Arc<dyn PasswordHasher>,
+    /// Access tokens.
+    pub tokens: Arc<dyn TokenIssuer>,
+    /// Refresh tokens.
+    pub refresh: Arc<dyn RefreshTokens>,
+    /// Readiness probes of the configured backends.
+    pub probes: Vec<Arc<dyn HealthProbe>>,
+}
+
+fn crypto(config: &AppConfig) -> Result<(Arc<dyn PasswordHasher>, Arc<dyn TokenIssuer>), super::WiringError> {
+    let a = &config.auth;
+    let hasher = Argon2Hasher::new(HasherOptions {
+        memory_kib: a.argon2_memory_kib,
+        iterations: a.argon2_iterations,
+        parallelism: a.argon2_parallelism,
+        max_concurrent: a.hash_max_concurrent,
+        max_queue: a.hash_max_queue,
+    })
+    .map_err(|e| WiringError::Config { key: "auth.argon2_memory_kib", message: e.to_string() })?;
+    let tokens = PasetoIssuer::new(&a.token_secret_key, &a.previous_public_keys)
+        .map_err(|e| WiringError::Config { key: "auth.token_secret_key", message: e.to_string() })?;
+    Ok((Arc::new(hasher), Arc::new(tokens)))
+}
+
+impl Ports {
+    /// SQL for durable data; Redis for sessions, limits, cache and the bus when configured, memory otherwise.
+    pub fn from_backends(config: &AppConfig, backends: &Backends) -> Result<Self, WiringError> {
+        let (hasher, tokens) = crypto(config)?;
+        let sql = &backends.sql;
+        let mut probes: Vec<Arc<dyn HealthProbe>> = vec![Arc::new(sql.health_probe())];
+        let (sessions, rate_limiter, cache, bus): (Arc<dyn SessionStore>, Arc<dyn RateLimiter>, Arc<dyn Cache>, Arc<dyn EventBus>) =
+            match &backends.redis {
+                Some(redis) => {
+                    probes.push(Arc::new(redis.health_probe()));
+                    (
+                        Arc::new(redis.sessions()),
+                        Arc::new(redis.rate_limiter()),
+                        Arc::new(redis.cache()),
+                        Arc::new(redis.event_bus()),
+                    )
+                }
+                None => (
+                    Arc::new(MemorySessionStore::default()),
+                    Arc::new(MemoryRateLimiter::default()),
+                    Arc::new(MemoryCache::default()),
+                    Arc::new(MemoryEventBus::default()),
+                ),
+            };
+        Ok(Self {
+            clock: Arc::new(SystemClock),
+            settings: Arc::new(sql.settings_store()),
+            users: Arc::new(sql.user_repository()),
+            sessions,
+            audit: Arc::new(sql.audit_log()),
+            rate_limiter,
+            cache,
+            bus,
+            hasher,
+            tokens,
+            refresh: Arc::new(OpaqueRefreshTokens),
+            probes,
+        })
+    }
+
+    /// Everything in memory: for `exchange openapi` and in-process tests.
+    pub fn in_memory(config: &AppConfig) -> Result<Self, WiringError> {
+        let (hasher, tokens) = crypto(config)?;
+        Ok(Self {
+            clock: Arc::new(SystemClock),
+            settings: Arc::new(MemorySettingsStore::default()),
+            users: Arc::new(MemoryUserRepository::default()),
+            sessions: Arc::new(MemorySessionStore::default()),
+            audit: Arc::new(MemoryAuditLog::default()),
+            rate_limiter: Arc::new(MemoryRateLimiter::default()),
+            cache: Arc::new(MemoryCache::default()),
+            bus: Arc::new(MemoryEventBus::default()),
+            hasher,
+            tokens,
+            refresh: Arc::new(OpaqueRefreshTokens),
+            probes: Vec::new(),
+        })
+    }
+}
