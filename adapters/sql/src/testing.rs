@@ -140,6 +140,19 @@ impl<T> Deref for Held<T> {
     }
 }
 
+/// Unwraps a test database, failing the test with the whole cause chain (e.g. why MariaDB is unreachable).
+pub fn or_fail(result: Result<TestDatabase, TestDbError>) -> TestDatabase {
+    result.unwrap_or_else(|err| {
+        let mut message = err.to_string();
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            message.push_str(&format!("\n  caused by: {cause}"));
+            source = cause.source();
+        }
+        panic!("{message}")
+    })
+}
+
 /// The server named by [`MYSQL_URL_ENV`], with no database selected.
 pub fn mysql_server_options() -> Result<SqlOptions, TestDbError> {
     let url = std::env::var(MYSQL_URL_ENV).unwrap_or_else(|_| DEFAULT_MYSQL_URL.to_owned());
