@@ -80,15 +80,16 @@ impl TestDatabase {
     /// A new database on the test MySQL server. Fails (never skips) when the server is unreachable.
     pub async fn mysql() -> Result<Self, TestDbError> {
         let server = mysql_server_options()?;
+        let classify = |source: SqlError| match source {
+            SqlError::Connect { .. } => TestDbError::Unreachable { url: redacted_url(&server), source },
+            other => TestDbError::Prepare(other),
+        };
         if !SWEPT.swap(true, Ordering::SeqCst) {
-            sweep(&server).await;
+            sweep(&server).await.map_err(classify)?;
         }
         let name = fresh_name();
         let options = SqlOptions { database: name.clone(), ..server.clone() };
-        crate::connect::create_mysql_database(&options).await.map_err(|source| match source {
-            SqlError::Connect { .. } => TestDbError::Unreachable { url: redacted_url(&server), source },
-            other => TestDbError::Prepare(other),
-        })?;
+        crate::connect::create_mysql_database(&options).await.map_err(classify)?;
         // From here on the database exists, so any failure must still drop it.
         let cleanup = Cleanup::MySql { server, name };
         let db = match connect(&options).await {
@@ -266,9 +267,10 @@ fn drop_in_background(cleanup: &Cleanup) {
     }
 }
 
-/// Drops `xt_` databases older than [`STALE_AFTER`], left behind by killed test runs.
-async fn sweep(server: &SqlOptions) {
-    let Ok(db) = admin(server).await else { return };
+/// Drops `xt_` databases older than [`STALE_AFTER`], left behind by killed test runs. Only failing to
+/// connect is an error (the server is unreachable); a database that cannot be dropped now is left for later.
+async fn sweep(server: &SqlOptions) -> Result<(), SqlError> {
+    let db = admin(server).await?;
     let rows = db
         .connection()
         .query_all_raw(Statement::from_string(
@@ -286,6 +288,7 @@ async fn sweep(server: &SqlOptions) {
         }
     }
     let _ = db.close().await;
+    Ok(())
 }
 
 #[cfg(test)]
