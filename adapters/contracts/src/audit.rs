@@ -150,6 +150,28 @@ pub async fn list_applies_every_filter(log: &dyn AuditLog) {
     assert_eq!(ids(log, &nobody).await, (vec![], 0));
 }
 
+/// `from` and `to` are exact to the microsecond, and whole seconds order before their fractions.
+pub async fn list_time_bounds_are_exact_to_the_microsecond(log: &dyn AuditLog) {
+    let us = |secs: i64, micros: u32| Utc.timestamp_opt(1_700_000_000 + secs, micros * 1_000).unwrap();
+    let e = [
+        entry("a", "t", None, us(1, 0)),
+        entry("a", "t", None, us(1, 1)),
+        entry("a", "t", None, us(1, 500_000)),
+        entry("a", "t", None, us(0, 999_999)),
+    ];
+    for x in &e {
+        append(log, x).await;
+    }
+    let expect = |idx: &[usize]| idx.iter().map(|&i| e[i].id).collect::<Vec<_>>();
+    assert_eq!(ids(log, &all(1, 10)).await, (expect(&[2, 1, 0, 3]), 4));
+    let mut from = all(1, 10);
+    from.from = Some(us(1, 1));
+    assert_eq!(ids(log, &from).await, (expect(&[2, 1]), 2));
+    let mut to = all(1, 10);
+    to.to = Some(us(1, 1));
+    assert_eq!(ids(log, &to).await, (expect(&[0, 3]), 2));
+}
+
 /// Pages split the newest-first list without gaps or repeats; every page reports the full total.
 pub async fn list_pages_and_reports_the_total(log: &dyn AuditLog) {
     let mut written: Vec<AuditEntry> =
@@ -208,6 +230,12 @@ macro_rules! audit_suite {
             async fn list_applies_every_filter() {
                 let log = $make.await;
                 $crate::audit::list_applies_every_filter(&*log).await;
+            }
+
+            #[tokio::test]
+            async fn list_time_bounds_are_exact_to_the_microsecond() {
+                let log = $make.await;
+                $crate::audit::list_time_bounds_are_exact_to_the_microsecond(&*log).await;
             }
 
             #[tokio::test]

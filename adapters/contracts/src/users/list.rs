@@ -4,7 +4,7 @@
 //! Expected results come from [`reference`], the contract written as plain Rust over the seeded users,
 //! and a few hand-written orders pin the reference itself down.
 
-use super::fixtures::{at, create, everyone, user_with};
+use super::fixtures::{at, at_us, create, everyone, user, user_with};
 use domain::ids::UserId;
 use domain::page::{PageRequest, SortDir};
 use domain::user::{DeletedFilter, Role, User, UserQuery, UserRepository, UserSort, UserStatus};
@@ -223,4 +223,22 @@ pub async fn list_search_is_case_insensitive_and_literal(repo: &dyn UserReposito
         assert_eq!(names, expected, "search {needle:?}");
     }
     assert_eq!(everyone(repo).await.len(), 7, "the table survived");
+}
+
+/// Times that differ by a microsecond sort and compare correctly, whole seconds included (a text encoding
+/// that drops trailing zeros must still order right).
+pub async fn list_orders_sub_second_times_exactly(repo: &dyn UserRepository) {
+    let times = [at_us(1, 120_001), at(1), at_us(0, 999_999), at_us(1, 120_000), at_us(1, 5), at(2)];
+    let mut users = Vec::new();
+    for (i, t) in times.iter().enumerate() {
+        let u = User { created_at: *t, last_login_at: Some(*t), ..user(&format!("time{i}")) };
+        create(repo, &u).await;
+        users.push(u);
+    }
+    for sort in [UserSort::CreatedAt, UserSort::LastLogin] {
+        let names = check(repo, &users, &UserQuery { sort, dir: SortDir::Asc, ..q(DeletedFilter::Exclude) }).await;
+        assert_eq!(names, ["time2", "time1", "time4", "time3", "time0", "time5"], "{sort:?}");
+    }
+    let stats = repo.stats(at_us(1, 120_000), at_us(1, 120_001)).await.expect("stats");
+    assert_eq!((stats.new_since, stats.active_since), (3, 2), "bounds are inclusive to the microsecond");
 }

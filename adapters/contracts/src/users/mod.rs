@@ -12,8 +12,8 @@ mod unreachable;
 mod writes;
 
 pub use list::{
-    list_applies_every_filter, list_pages_and_reports_the_total, list_search_is_case_insensitive_and_literal,
-    list_sorts_every_column_both_ways,
+    list_applies_every_filter, list_orders_sub_second_times_exactly, list_pages_and_reports_the_total,
+    list_search_is_case_insensitive_and_literal, list_sorts_every_column_both_ways,
 };
 pub use reads::{by_login_matches_username_any_case_or_email, soft_deleted_users_are_hidden_except_from_by_id_any};
 pub use stats::{purge_removes_only_users_deleted_before_the_cutoff, stats_count_what_the_dashboard_shows};
@@ -68,6 +68,7 @@ macro_rules! users_suite {
                 list_applies_every_filter,
                 list_sorts_every_column_both_ways,
                 list_pages_and_reports_the_total,
+                list_orders_sub_second_times_exactly,
                 list_search_is_case_insensitive_and_literal,
                 stats_count_what_the_dashboard_shows,
                 purge_removes_only_users_deleted_before_the_cutoff,
