@@ -27,6 +27,11 @@ async fn migration_bodies_are_idempotent() {
 }
 
 #[tokio::test]
+async fn every_index_exists() {
+    common::every_index_exists(fresh().await).await;
+}
+
+#[tokio::test]
 async fn health_probe_reports_unavailable_after_close() {
     common::health_probe_reports_unavailable_after_close(fresh().await).await;
 }

@@ -64,3 +64,23 @@ pub async fn closed_pool_makes_every_port_unavailable(t: TestDatabase) {
     adapter_contracts::users::every_method_is_unavailable(&users).await;
     adapter_contracts::audit::every_method_is_unavailable(&audit).await;
 }
+
+/// Every index the list, lookup and super-admin queries rely on exists.
+pub async fn every_index_exists(t: TestDatabase) {
+    let manager = sea_orm_migration::SchemaManager::new(t.db().connection());
+    for (table, index) in [
+        ("users", "uq_users_username_key"),
+        ("users", "uq_users_email"),
+        ("users", "idx_users_deleted_created"),
+        ("users", "idx_users_role"),
+        ("users", "idx_users_status"),
+        ("users", "idx_users_last_login"),
+        ("audit_log", "idx_audit_log_at"),
+        ("audit_log", "idx_audit_log_actor_at"),
+        ("audit_log", "idx_audit_log_action_at"),
+        ("audit_log", "idx_audit_log_target_at"),
+    ] {
+        assert!(manager.has_index(table, index).await.expect("has_index"), "{table}.{index} missing");
+    }
+    assert!(!manager.has_index("users", "idx_does_not_exist").await.expect("has_index"));
+}
