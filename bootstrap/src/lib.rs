@@ -3,4 +3,8 @@
 //!
 //! This is the only crate that knows every adapter; nothing else may depend on it.
 
+pub mod cli;
 pub mod config;
+pub mod lifecycle;
+pub mod logging;
+pub mod metrics;

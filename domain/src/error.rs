@@ -44,6 +44,10 @@ pub trait Coded: std::error::Error {
     fn params(&self) -> Vec<(&'static str, String)> {
         Vec::new()
     }
+    /// Seconds after which retrying makes sense (`Retry-After`), for rate limits and lockouts.
+    fn retry_after_secs(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A backend failed in a way the domain cannot interpret further.

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod bus;
 pub mod cache;
+pub mod chat;
 pub mod clock;
 pub mod error;
 pub mod health;

@@ -38,6 +38,17 @@ impl fmt::Debug for TokenHash {
     }
 }
 
+/// Mints opaque refresh tokens and derives the hash the store keeps.
+///
+/// Contract: `mint` returns a token with at least 256 bits of randomness and `hash(token) == Some(its hash)`;
+/// `hash` returns `None` for any string that cannot be a minted token, without hashing arbitrary input.
+pub trait RefreshTokens: Send + Sync {
+    /// A fresh token for the client and the hash to store.
+    fn mint(&self) -> (String, TokenHash);
+    /// The hash of a presented token, or `None` when it is malformed.
+    fn hash(&self, token: &str) -> Option<TokenHash>;
+}
+
 /// One sign-in of one user on one device.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {

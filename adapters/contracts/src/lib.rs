@@ -8,11 +8,16 @@
 //! adapter_contracts::settings_suite!(async { std::sync::Arc::new(MemorySettingsStore::default()) });
 //! ```
 //!
+//! Suites for ports without storage (`password_suite!`, `tokens_suite!`) take a factory of the adapter in
+//! the same way.
+//!
 //! Checks never assume an empty store beyond what the factory promises, and use unique keys, so the same
 //! suite can run against shared servers (MariaDB, Redis) in parallel.
 
 pub mod audit;
+pub mod password;
 pub mod settings;
+pub mod tokens;
 pub mod users;
 
 /// A string unique to this call, for keys that must not collide across parallel tests.

@@ -44,6 +44,16 @@ pub async fn delete_removes_and_tolerates_absent(store: &dyn SettingsStore) {
     store.delete(&key).await.expect("deleting an absent key is not an error");
 }
 
+/// `put_many` writes every row; each is then loaded exactly as written.
+pub async fn put_many_writes_all(store: &dyn SettingsStore) {
+    let keys: Vec<String> = (0..3).map(|i| crate::unique(&format!("batch{i}"))).collect();
+    let rows: Vec<_> = keys.iter().enumerate().map(|(i, k)| row(k, json!(i), i as i64)).collect();
+    store.put_many(&rows).await.expect("put_many");
+    for written in rows {
+        assert_eq!(find(store, &written.key).await, Some(written));
+    }
+}
+
 /// Concurrent writers to one key leave exactly one of their rows, never a mix or a duplicate.
 pub async fn concurrent_puts_leave_one_row(store: &dyn SettingsStore) {
     let key = crate::unique("site.name");
@@ -80,6 +90,12 @@ macro_rules! settings_suite {
             async fn delete_removes_and_tolerates_absent() {
                 let store = $make.await;
                 $crate::settings::delete_removes_and_tolerates_absent(&*store).await;
+            }
+
+            #[tokio::test]
+            async fn put_many_writes_all() {
+                let store = $make.await;
+                $crate::settings::put_many_writes_all(&*store).await;
             }
 
             #[tokio::test]

@@ -1,1 +1,14 @@
-//! placeholder
+//! HTTP driving adapter: the REST API on poem-openapi, its OpenAPI spec and docs, health and metrics.
+//!
+//! Everything a request goes through at the edge (request id, locale, client IP, body limit, timeout,
+//! localized error bodies, access log, metrics) lives in [`edge`]; handlers in [`api`] only translate
+//! between HTTP shapes and use cases. This crate never talks to a database or Redis directly.
+
+pub mod api;
+pub mod edge;
+pub mod problem;
+mod routes;
+mod state;
+
+pub use routes::{app, openapi_spec};
+pub use state::{HttpOptions, HttpState};

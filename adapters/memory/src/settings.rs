@@ -23,6 +23,14 @@ impl SettingsStore for MemorySettingsStore {
         Ok(())
     }
 
+    async fn put_many(&self, settings: &[StoredSetting]) -> Result<(), InfraError> {
+        let mut rows = self.rows.lock().expect("settings map poisoned");
+        for setting in settings {
+            rows.insert(setting.key.clone(), setting.clone());
+        }
+        Ok(())
+    }
+
     async fn delete(&self, key: &str) -> Result<(), InfraError> {
         self.rows.lock().expect("settings map poisoned").remove(key);
         Ok(())

@@ -1,4 +1,5 @@
-//! Opening the pool: SQLite with WAL, foreign keys and a busy timeout; MySQL/MariaDB in utf8mb4 and UTC.
+//! Opening the pool: SQLite with WAL, foreign keys and a busy timeout; MySQL/MariaDB in utf8mb4, UTC and
+//! strict mode (an over-long value is an error, never silently truncated).
 //! Also creates a missing MySQL database for `exchange migrate` on a fresh server.
 
 use crate::audit::SqlAuditLog;
@@ -9,7 +10,7 @@ use crate::settings::SqlSettingsStore;
 use crate::users::SqlUserRepository;
 use sea_orm::sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sea_orm::sqlx::{self, ConnectOptions as _};
+use sea_orm::sqlx::{self, ConnectOptions as _, Executor as _};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, SqlxMySqlConnector, SqlxSqliteConnector};
 use std::time::Duration;
 
@@ -164,6 +165,12 @@ async fn connect_mysql(options: &SqlOptions, database: &str) -> Result<DatabaseC
         .max_connections(options.max_connections.max(1))
         .min_connections(options.min_connections.min(options.max_connections))
         .acquire_timeout(options.connect_timeout)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',STRICT_ALL_TABLES')").await?;
+                Ok(())
+            })
+        })
         .connect_with(connect)
         .await
         .map_err(|source: sqlx::Error| SqlError::Connect { driver: "mysql", source })?;

@@ -105,3 +105,25 @@ async fn create_mysql_database_is_idempotent() {
     let server = mysql_server_options().expect("server options");
     assert!(server.database.is_empty());
 }
+
+/// A batch containing a row the server refuses (a key longer than its column) writes none of its rows, and
+/// over-long values are refused rather than silently truncated (sessions run in strict mode).
+#[tokio::test]
+async fn put_many_is_all_or_nothing_and_nothing_is_truncated() {
+    use domain::settings::{SettingsStore, StoredSetting};
+    let t = fresh().await;
+    let store = t.db().settings_store();
+    let fine = StoredSetting {
+        key: "site.name".into(),
+        value: serde_json::json!("交易所"),
+        updated_at: chrono::Utc::now(),
+        updated_by: None,
+    };
+    let too_long = StoredSetting { key: "k".repeat(300), ..fine.clone() };
+    let err = store.put_many(&[fine.clone(), too_long.clone()]).await.expect_err("batch with a bad row");
+    assert!(matches!(err, domain::InfraError::Unexpected { backend: "database", .. }), "{err:?}");
+    assert!(store.load_all().await.expect("load").is_empty(), "no row of a failed batch is written");
+    store.put(&too_long).await.expect_err("an over-long key is refused, not truncated");
+    assert!(store.load_all().await.expect("load").is_empty());
+    store.put_many(&[]).await.expect("an empty batch is fine");
+}

@@ -26,6 +26,8 @@ pub struct StoredSetting {
 ///   knows (callers ignore those), and an empty list for an empty store.
 /// - `put` MUST insert or replace the row for `setting.key` atomically: a concurrent `load_all` sees the
 ///   old row or the new one, never neither. Values round-trip unchanged (unicode included).
+/// - `put_many` MUST write all rows or none (one transaction), so a form that changes several settings
+///   never leaves half of them applied.
 /// - `delete` MUST remove the row; deleting an absent key is not an error.
 /// - Every method MUST return `InfraError::Unavailable` when the backend cannot be reached.
 /// - `updated_at` round-trips to the microsecond (MariaDB keeps `DATETIME(6)`); finer precision may be dropped.
@@ -35,6 +37,8 @@ pub trait SettingsStore: Send + Sync {
     async fn load_all(&self) -> Result<Vec<StoredSetting>, InfraError>;
     /// Inserts or replaces one row.
     async fn put(&self, setting: &StoredSetting) -> Result<(), InfraError>;
+    /// Inserts or replaces several rows, all or nothing.
+    async fn put_many(&self, settings: &[StoredSetting]) -> Result<(), InfraError>;
     /// Removes one row so the key falls back to its default.
     async fn delete(&self, key: &str) -> Result<(), InfraError>;
 }

@@ -1,4 +1,5 @@
-//! `SettingsStore` over SQL: an upsert per `put`, so concurrent readers see the old row or the new one.
+//! `SettingsStore` over SQL: an upsert per `put`, so concurrent readers see the old row or the new one, and
+//! one multi-row upsert per `put_many`, so a batch is applied whole or not at all.
 
 use super::entity::{self, Column, Entity};
 use crate::error::infra;
@@ -24,6 +25,20 @@ impl SqlSettingsStore {
     }
 }
 
+fn to_active(setting: &StoredSetting) -> entity::ActiveModel {
+    entity::ActiveModel {
+        key: Set(setting.key.clone()),
+        value: Set(setting.value.clone()),
+        updated_at: Set(to_micros(setting.updated_at)),
+        updated_by: Set(setting.updated_by.map(|id| id.as_uuid())),
+    }
+}
+
+/// On a key collision, take every column from the row being written.
+fn upsert() -> OnConflict {
+    OnConflict::column(Column::Key).update_columns([Column::Value, Column::UpdatedAt, Column::UpdatedBy]).to_owned()
+}
+
 fn from_row(row: entity::Model) -> StoredSetting {
     StoredSetting { key: row.key, value: row.value, updated_at: row.updated_at, updated_by: row.updated_by.map(UserId) }
 }
@@ -36,16 +51,20 @@ impl SettingsStore for SqlSettingsStore {
     }
 
     async fn put(&self, setting: &StoredSetting) -> Result<(), InfraError> {
-        let row = entity::ActiveModel {
-            key: Set(setting.key.clone()),
-            value: Set(setting.value.clone()),
-            updated_at: Set(to_micros(setting.updated_at)),
-            updated_by: Set(setting.updated_by.map(|id| id.as_uuid())),
-        };
-        let upsert = OnConflict::column(Column::Key)
-            .update_columns([Column::Value, Column::UpdatedAt, Column::UpdatedBy])
-            .to_owned();
-        retrying(|| Entity::insert(row.clone()).on_conflict(upsert.clone()).exec_without_returning(&self.db))
+        let row = to_active(setting);
+        retrying(|| Entity::insert(row.clone()).on_conflict(upsert()).exec_without_returning(&self.db))
+            .await
+            .map_err(infra)?;
+        Ok(())
+    }
+
+    async fn put_many(&self, settings: &[StoredSetting]) -> Result<(), InfraError> {
+        if settings.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<entity::ActiveModel> = settings.iter().map(to_active).collect();
+        // One statement: both engines apply a single INSERT … ON CONFLICT/DUPLICATE KEY atomically.
+        retrying(|| Entity::insert_many(rows.clone()).on_conflict(upsert()).exec_without_returning(&self.db))
             .await
             .map_err(infra)?;
         Ok(())

@@ -1,0 +1,20 @@
+//! The admin console's JSON API under `/api/v1/admin`. Role checks happen in the application layer;
+//! these handlers only resolve the caller, translate shapes, and pass the request metadata for the audit log.
+
+mod audit;
+mod settings;
+mod stats;
+mod users;
+
+pub use audit::AdminAuditApi;
+pub use settings::AdminSettingsApi;
+pub use stats::AdminStatsApi;
+pub use users::AdminUsersApi;
+
+use crate::problem::ApiError;
+use domain::page::PageRequest;
+
+/// Validates `page`/`size` query parameters (defaults 1 and 20, size at most 100).
+pub(crate) fn page_request(page: Option<u32>, size: Option<u32>) -> Result<PageRequest, ApiError> {
+    Ok(PageRequest::new(page.unwrap_or(1), size.unwrap_or(20))?)
+}

@@ -1,0 +1,66 @@
+//! Dashboard statistics.
+
+use crate::api::ApiTags;
+use crate::api::security::BearerAuth;
+use crate::problem::ApiError;
+use crate::state::HttpState;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use std::collections::BTreeMap;
+
+/// Statistics operations.
+pub struct AdminStatsApi {
+    state: HttpState,
+}
+
+impl AdminStatsApi {
+    /// Statistics over the application state.
+    pub fn new(state: HttpState) -> Self {
+        Self { state }
+    }
+}
+
+/// Account numbers.
+#[derive(Object)]
+struct UserStatsDto {
+    /// Accounts that are not deleted.
+    total: u64,
+    /// Created today (UTC).
+    new_today: u64,
+    /// Signed in during the last 24 hours.
+    active_24h: u64,
+    /// Soft-deleted accounts.
+    deleted: u64,
+    /// Accounts per role.
+    by_role: BTreeMap<String, u64>,
+    /// Accounts per status.
+    by_status: BTreeMap<String, u64>,
+}
+
+/// Dashboard numbers.
+#[derive(Object)]
+struct StatsDto {
+    /// Accounts.
+    users: UserStatsDto,
+}
+
+#[OpenApi(prefix_path = "/api/v1/admin/stats", tag = "ApiTags::Admin")]
+impl AdminStatsApi {
+    /// Numbers for the admin dashboard.
+    #[oai(path = "/", method = "get", operation_id = "admin_stats")]
+    async fn stats(&self, auth: BearerAuth) -> Result<Json<StatsDto>, ApiError> {
+        let actor = self.state.admin.actor(&auth.0).await?;
+        let stats = self.state.admin.stats(&actor).await?;
+        let u = stats.users;
+        Ok(Json(StatsDto {
+            users: UserStatsDto {
+                total: u.total,
+                new_today: u.new_since,
+                active_24h: u.active_since,
+                deleted: u.deleted,
+                by_role: u.by_role.iter().map(|(r, n)| (r.as_str().to_owned(), *n)).collect(),
+                by_status: u.by_status.iter().map(|(s, n)| (s.as_str().to_owned(), *n)).collect(),
+            },
+        }))
+    }
+}

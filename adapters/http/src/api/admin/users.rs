@@ -1,0 +1,278 @@
+//! User management.
+
+use super::page_request;
+use crate::api::ApiTags;
+use crate::api::json_body::JsonBody;
+use crate::api::models::{RoleDto, StatusDto, UserDto};
+use crate::api::security::BearerAuth;
+use crate::edge::RequestContext;
+use crate::problem::ApiError;
+use crate::state::HttpState;
+use application::admin::NewUserInput;
+use domain::ids::UserId;
+use domain::page::SortDir;
+use domain::user::{DeletedFilter, UserQuery, UserSort};
+use poem::Request;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// Admin user operations.
+pub struct AdminUsersApi {
+    state: HttpState,
+}
+
+impl AdminUsersApi {
+    /// User management over the application state.
+    pub fn new(state: HttpState) -> Self {
+        Self { state }
+    }
+}
+
+/// How soft-deleted users take part in the list.
+#[derive(Clone, Copy, Debug, Enum)]
+#[oai(rename_all = "snake_case")]
+enum DeletedParam {
+    /// Not deleted only (default).
+    Exclude,
+    /// Deleted only.
+    Only,
+    /// Both.
+    Include,
+}
+
+/// Sort column.
+#[derive(Clone, Copy, Debug, Enum)]
+#[oai(rename_all = "snake_case")]
+enum SortParam {
+    /// Creation time (default).
+    CreatedAt,
+    /// Username.
+    Username,
+    /// E-mail.
+    Email,
+    /// Last login.
+    LastLogin,
+}
+
+/// Sort direction.
+#[derive(Clone, Copy, Debug, Enum)]
+#[oai(rename_all = "snake_case")]
+enum OrderParam {
+    /// Ascending.
+    Asc,
+    /// Descending (default).
+    Desc,
+}
+
+/// A page of users.
+#[derive(Object)]
+struct UserPageDto {
+    /// Users on this page.
+    items: Vec<UserDto>,
+    /// Users matching the filters across all pages.
+    total: u64,
+    /// Page number (from 1).
+    page: u32,
+    /// Page size (at most 100).
+    size: u32,
+}
+
+/// A new account created by an admin.
+#[derive(Debug, Object, Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+struct CreateUserRequest {
+    /// Username (registration rules).
+    username: String,
+    /// E-mail.
+    email: String,
+    /// Initial password (registration rules).
+    password: String,
+    /// Role; `admin` and `super_admin` need a super admin. Default `user`.
+    role: Option<RoleDto>,
+}
+
+/// A role change.
+#[derive(Debug, Object, Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+struct RoleRequest {
+    /// The new role.
+    role: RoleDto,
+}
+
+/// A status change.
+#[derive(Debug, Object, Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+struct StatusRequest {
+    /// `disabled` signs the user out everywhere at once; `active` lets them sign in again.
+    status: StatusDto,
+}
+
+/// A password reset.
+#[derive(Debug, Object, Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+struct PasswordRequest {
+    /// The new password (registration rules). The user is signed out everywhere.
+    password: String,
+}
+
+#[derive(ApiResponse)]
+enum Created {
+    /// The account was created.
+    #[oai(status = 201)]
+    Created(Json<UserDto>),
+}
+
+#[OpenApi(prefix_path = "/api/v1/admin/users", tag = "ApiTags::Admin")]
+impl AdminUsersApi {
+    /// Lists users with page/size pagination (size at most 100), a case-insensitive search on username and
+    /// e-mail, filters and sort.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/", method = "get", operation_id = "admin_list_users")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        /// Page number, from 1.
+        page: Query<Option<u32>>,
+        /// Page size, 1 to 100 (default 20).
+        size: Query<Option<u32>>,
+        /// Substring of username or e-mail, matched literally.
+        search: Query<Option<String>>,
+        /// Only this role.
+        role: Query<Option<RoleDto>>,
+        /// Only this status.
+        status: Query<Option<StatusDto>>,
+        /// Soft-deleted users: `exclude` (default), `only` or `include`.
+        deleted: Query<Option<DeletedParam>>,
+        /// Sort column.
+        sort: Query<Option<SortParam>>,
+        /// Sort direction.
+        order: Query<Option<OrderParam>>,
+    ) -> Result<Json<UserPageDto>, ApiError> {
+        let actor = self.state.admin.actor(&auth.0).await?;
+        let query = UserQuery {
+            search: search.0.filter(|s| !s.trim().is_empty()),
+            role: role.0.map(Into::into),
+            status: status.0.map(Into::into),
+            deleted: match deleted.0 {
+                None | Some(DeletedParam::Exclude) => DeletedFilter::Exclude,
+                Some(DeletedParam::Only) => DeletedFilter::Only,
+                Some(DeletedParam::Include) => DeletedFilter::Include,
+            },
+            sort: match sort.0 {
+                None | Some(SortParam::CreatedAt) => UserSort::CreatedAt,
+                Some(SortParam::Username) => UserSort::Username,
+                Some(SortParam::Email) => UserSort::Email,
+                Some(SortParam::LastLogin) => UserSort::LastLogin,
+            },
+            dir: match order.0 {
+                Some(OrderParam::Asc) => SortDir::Asc,
+                None | Some(OrderParam::Desc) => SortDir::Desc,
+            },
+            page: page_request(page.0, size.0)?,
+        };
+        let found = self.state.admin.list_users(&actor, &query).await?;
+        Ok(Json(UserPageDto {
+            items: found.items.iter().map(UserDto::from).collect(),
+            total: found.total,
+            page: found.page,
+            size: found.size,
+        }))
+    }
+
+    /// One user, including soft-deleted ones.
+    #[oai(path = "/:id", method = "get", operation_id = "admin_get_user")]
+    async fn get(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<UserDto>, ApiError> {
+        let actor = self.state.admin.actor(&auth.0).await?;
+        let user = self.state.admin.get_user(&actor, UserId(id.0)).await?;
+        Ok(Json(UserDto::from(&user)))
+    }
+
+    /// Creates an account.
+    #[oai(path = "/", method = "post", operation_id = "admin_create_user")]
+    async fn create(
+        &self,
+        req: &Request,
+        auth: BearerAuth,
+        body: JsonBody<CreateUserRequest>,
+    ) -> Result<Created, ApiError> {
+        let actor = self.state.admin.actor(&auth.0).await?;
+        let settings = self.state.settings.current().await?;
+        let input = NewUserInput {
+            username: body.0.username,
+            email: body.0.email,
+            password: body.0.password,
+            role: body.0.role.map(Into::into).unwrap_or(domain::user::Role::User),
+        };
+        let user = self.state.admin.create_user(&actor, input, &settings, &RequestContext::of(req).meta()).await?;
+        Ok(Created::Created(Json(UserDto::from(&user))))
+    }
+
+    /// Changes a role. Only a super admin grants or removes admin rights; the last super admin cannot be
+    /// demoted (409 `user.last_super_admin`).
+    #[oai(path = "/:id/role", method = "put", operation_id = "admin_set_role")]
+    async fn set_role(
+        &self,
+        req: &Request,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: JsonBody<RoleRequest>,
+    ) -> Result<Json<UserDto>, ApiError> {
+        let actor = self.state.admin.actor(&auth.0).await?;
+        let meta = RequestContext::of(req).meta();
+        let user = self.state.admin.set_role(&actor, UserId(id.0), body.0.role.into(), &meta).await?;
+        Ok(Json(UserDto::from(&user)))
+    }
+
+    /// Disables (signing the user out everywhere) or re-enables an account.
+    #[oai(path = "/:id/status", method = "put", operation_id = "admin_set_status")]
+    async fn set_status(
+        &self,
+        req: &Request,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: JsonBody<StatusRequest>,
+    ) -> Result<Json<UserDto>, ApiError> {
+        let actor = self.state.admin.actor(&auth.0).await?;
+        let meta = RequestContext::of(req).meta();
+        let user = self.state.admin.set_status(&actor, UserId(id.0), body.0.status.into(), &meta).await?;
+        Ok(Json(UserDto::from(&user)))
+    }
+
+    /// Soft-deletes an account: hidden from ordinary queries, names kept reserved, signed out everywhere.
+    #[oai(path = "/:id", method = "delete", operation_id = "admin_delete_user")]
+    async fn delete(&self, req: &Request, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<UserDto>, ApiError> {
+        let actor = self.state.admin.actor(&auth.0).await?;
+        let user = self.state.admin.delete(&actor, UserId(id.0), &RequestContext::of(req).meta()).await?;
+        Ok(Json(UserDto::from(&user)))
+    }
+
+    /// Restores a soft-deleted account.
+    #[oai(path = "/:id/restore", method = "post", operation_id = "admin_restore_user")]
+    async fn restore(&self, req: &Request, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<UserDto>, ApiError> {
+        let actor = self.state.admin.actor(&auth.0).await?;
+        let user = self.state.admin.restore(&actor, UserId(id.0), &RequestContext::of(req).meta()).await?;
+        Ok(Json(UserDto::from(&user)))
+    }
+
+    /// Sets a new password and signs the user out everywhere.
+    #[oai(path = "/:id/password", method = "put", operation_id = "admin_reset_password")]
+    async fn reset_password(
+        &self,
+        req: &Request,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: JsonBody<PasswordRequest>,
+    ) -> Result<Json<UserDto>, ApiError> {
+        let actor = self.state.admin.actor(&auth.0).await?;
+        let meta = RequestContext::of(req).meta();
+        let user = self.state.admin.reset_password(&actor, UserId(id.0), &body.0.password, &meta).await?;
+        Ok(Json(UserDto::from(&user)))
+    }
+}

@@ -1,0 +1,111 @@
+//! Registration, login, token refresh and logout.
+
+use super::ApiTags;
+use super::json_body::JsonBody;
+use super::models::{TokenDto, UserDto};
+use super::security::BearerAuth;
+use crate::edge::RequestContext;
+use crate::problem::ApiError;
+use crate::state::HttpState;
+use application::auth::{LoginInput, RegisterInput};
+use poem::Request;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use serde::Deserialize;
+
+/// Sign-up and sign-in.
+pub struct AuthApi {
+    state: HttpState,
+}
+
+impl AuthApi {
+    /// Auth operations over the application state.
+    pub fn new(state: HttpState) -> Self {
+        Self { state }
+    }
+}
+
+/// A new account.
+#[derive(Debug, Object, Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// 3-32 characters: ASCII letters, digits, `_`, or CJK. Unique, case-insensitively.
+    pub username: String,
+    /// A valid e-mail address; unique.
+    pub email: String,
+    /// 8-128 characters, hard to guess (zxcvbn score 3+, not containing the username or e-mail).
+    pub password: String,
+}
+
+/// Credentials.
+#[derive(Debug, Object, Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Username (any letter case) or e-mail.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A refresh token to exchange.
+#[derive(Debug, Object, Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The refresh token from the last login or refresh.
+    pub refresh_token: String,
+}
+
+#[derive(ApiResponse)]
+enum Registered {
+    /// The account was created; sign in with `POST /api/v1/auth/login`.
+    #[oai(status = 201)]
+    Created(Json<UserDto>),
+}
+
+#[derive(ApiResponse)]
+enum LoggedOut {
+    /// The session is revoked; its access and refresh tokens no longer work.
+    #[oai(status = 204)]
+    NoContent,
+}
+
+#[OpenApi(prefix_path = "/api/v1/auth", tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Creates an account with role `user`. Refused with 403 `auth.registration_closed` when the
+    /// `auth.registration_open` setting is off; 409 when the username or e-mail is taken.
+    #[oai(path = "/register", method = "post", operation_id = "register")]
+    async fn register(&self, req: &Request, body: JsonBody<RegisterRequest>) -> Result<Registered, ApiError> {
+        let ctx = RequestContext::of(req);
+        let input = RegisterInput { username: body.0.username, email: body.0.email, password: body.0.password };
+        let user = self.state.auth.register(input, &ctx.meta()).await?;
+        Ok(Registered::Created(Json(UserDto::from(&user))))
+    }
+
+    /// Signs in and opens a session. Failed attempts are counted per account and IP: past the
+    /// `rate_limit.login_failures` setting within 15 minutes, 429 `auth.login_locked` with `Retry-After`.
+    #[oai(path = "/login", method = "post", operation_id = "login")]
+    async fn login(&self, req: &Request, body: JsonBody<LoginRequest>) -> Result<Json<TokenDto>, ApiError> {
+        let ctx = RequestContext::of(req);
+        let input = LoginInput { login: body.0.username, password: body.0.password };
+        let pair = self.state.auth.login(input, &ctx.meta()).await?;
+        Ok(Json(pair.into()))
+    }
+
+    /// Exchanges a refresh token for a new token pair. Each refresh token works once; presenting one
+    /// again revokes the session (401 `auth.refresh_reused`).
+    #[oai(path = "/refresh", method = "post", operation_id = "refresh")]
+    async fn refresh(&self, body: JsonBody<RefreshRequest>) -> Result<Json<TokenDto>, ApiError> {
+        let pair = self.state.auth.refresh(&body.0.refresh_token).await?;
+        Ok(Json(pair.into()))
+    }
+
+    /// Ends the current session.
+    #[oai(path = "/logout", method = "post", operation_id = "logout")]
+    async fn logout(&self, auth: BearerAuth) -> Result<LoggedOut, ApiError> {
+        self.state.auth.logout(&auth.0).await?;
+        Ok(LoggedOut::NoContent)
+    }
+}

@@ -1,0 +1,135 @@
+//! Shapes shared by several operations: users, token pairs, roles and statuses on the wire.
+
+use chrono::{DateTime, Utc};
+use domain::user::{Role, User, UserStatus};
+use poem_openapi::{Enum, Object};
+use serde::Deserialize;
+
+/// A role on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum, Deserialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum RoleDto {
+    /// Regular account.
+    User,
+    /// May use the admin API.
+    Admin,
+    /// May also grant and revoke admin rights.
+    SuperAdmin,
+}
+
+impl From<Role> for RoleDto {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::User => Self::User,
+            Role::Admin => Self::Admin,
+            Role::SuperAdmin => Self::SuperAdmin,
+        }
+    }
+}
+
+impl From<RoleDto> for Role {
+    fn from(r: RoleDto) -> Self {
+        match r {
+            RoleDto::User => Self::User,
+            RoleDto::Admin => Self::Admin,
+            RoleDto::SuperAdmin => Self::SuperAdmin,
+        }
+    }
+}
+
+/// An account status on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum, Deserialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum StatusDto {
+    /// May sign in.
+    Active,
+    /// Blocked by an admin.
+    Disabled,
+}
+
+impl From<UserStatus> for StatusDto {
+    fn from(s: UserStatus) -> Self {
+        match s {
+            UserStatus::Active => Self::Active,
+            UserStatus::Disabled => Self::Disabled,
+        }
+    }
+}
+
+impl From<StatusDto> for UserStatus {
+    fn from(s: StatusDto) -> Self {
+        match s {
+            StatusDto::Active => Self::Active,
+            StatusDto::Disabled => Self::Disabled,
+        }
+    }
+}
+
+/// An account as clients see it (never the password hash).
+#[derive(Clone, Debug, Object)]
+pub struct UserDto {
+    /// UUID v7.
+    pub id: String,
+    /// Username as registered.
+    pub username: String,
+    /// Normalized e-mail.
+    pub email: String,
+    /// Role.
+    pub role: RoleDto,
+    /// Status.
+    pub status: StatusDto,
+    /// Interface language: `zh-CN` or `en`.
+    pub locale: String,
+    /// Creation time (RFC 3339, UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Last successful login.
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// Set when soft-deleted (admin views only).
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl From<&User> for UserDto {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.to_string(),
+            username: u.username.as_str().to_owned(),
+            email: u.email.as_str().to_owned(),
+            role: u.role.into(),
+            status: u.status.into(),
+            locale: u.locale.as_str().to_owned(),
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+            last_login_at: u.last_login_at,
+            deleted_at: u.deleted_at,
+        }
+    }
+}
+
+/// OAuth2-shaped token response.
+#[derive(Clone, Debug, Object)]
+pub struct TokenDto {
+    /// PASETO v4.public access token; send as `Authorization: Bearer <token>`.
+    pub access_token: String,
+    /// Opaque refresh token, single use: each refresh returns a new one, and reusing an old one signs the
+    /// whole session out.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+impl From<application::auth::TokenPair> for TokenDto {
+    fn from(p: application::auth::TokenPair) -> Self {
+        Self {
+            access_token: p.access_token,
+            refresh_token: p.refresh_token,
+            token_type: "Bearer".into(),
+            expires_in: p.expires_in,
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! The edge every request passes: context, body limit, timeout, error rendering, access log and metrics.
+//!
+//! It is one middleware so that the order is fixed and visible here: build the context, refuse oversized
+//! bodies, run the handler under the timeout, turn any error into the localized body, stamp the request id,
+//! then log and count the final response.
+
+mod body_limit;
+mod client_ip;
+mod context;
+mod observe;
+mod rate_limit;
+mod render;
+mod request_id;
+
+pub use context::RequestContext;
+
+use crate::problem::ApiError;
+use crate::state::HttpState;
+use poem::http::StatusCode;
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use std::sync::Arc;
+use std::time::Instant;
+use tracing::Instrument;
+
+/// The edge middleware; wrap the whole route tree with it.
+pub struct Edge {
+    state: HttpState,
+}
+
+impl Edge {
+    /// An edge using the state's options and settings.
+    pub fn new(state: HttpState) -> Self {
+        Self { state }
+    }
+}
+
+impl<E: Endpoint> Middleware<E> for Edge {
+    type Output = EdgeEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        EdgeEndpoint { inner, state: self.state.clone() }
+    }
+}
+
+/// The endpoint produced by [`Edge`].
+pub struct EdgeEndpoint<E> {
+    inner: E,
+    state: HttpState,
+}
+
+impl<E: Endpoint> Endpoint for EdgeEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> Result<Self::Output> {
+        let started = Instant::now();
+        let ctx = Arc::new(context::build(&req, &self.state).await);
+        req.extensions_mut().insert(ctx.clone());
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        let span = tracing::info_span!("request", request_id = %ctx.request_id, %method, %path);
+        observe::in_flight(1.0);
+
+        let outcome = async {
+            let req = body_limit::enforce(req, self.state.options.body_limit).await?;
+            rate_limit::apply(&self.state, &path, &ctx).await?;
+            match tokio::time::timeout(self.state.options.request_timeout, self.inner.call(req)).await {
+                Ok(result) => result.map(IntoResponse::into_response),
+                Err(_) => {
+                    Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "request.timeout").with_retry_after(1).into())
+                }
+            }
+        }
+        .instrument(span.clone())
+        .await;
+
+        let mut resp = match outcome {
+            Ok(resp) => resp,
+            Err(err) => span.in_scope(|| render::error_response(err, &ctx)),
+        };
+        if let Ok(value) = poem::http::HeaderValue::from_str(&ctx.request_id) {
+            resp.headers_mut().insert("x-request-id", value);
+        }
+        let resp = observe::finish(resp, &ctx, &method, &path, started).await;
+        observe::in_flight(-1.0);
+        Ok(resp)
+    }
+}

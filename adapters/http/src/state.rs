@@ -1,0 +1,45 @@
+//! What handlers and the edge middleware share: the use-case services and the edge options.
+
+use application::admin::AdminService;
+use application::auth::{AuthService, RateLimitService};
+use application::health::HealthService;
+use application::settings::SettingsService;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Edge behaviour taken from the `server` config section.
+#[derive(Clone, Debug)]
+pub struct HttpOptions {
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// Longest a request may run before it is answered 503.
+    pub request_timeout: Duration,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self { body_limit: 1024 * 1024, request_timeout: Duration::from_secs(30), trusted_proxies: Vec::new() }
+    }
+}
+
+/// The application as the HTTP adapter sees it. Cheap to clone.
+#[derive(Clone)]
+pub struct HttpState {
+    /// Edge options.
+    pub options: HttpOptions,
+    /// Readiness probes.
+    pub health: HealthService,
+    /// Settings (the default locale comes from here).
+    pub settings: Arc<SettingsService>,
+    /// Sign-up, sign-in, tokens, profile.
+    pub auth: Arc<AuthService>,
+    /// User management, audit log, statistics.
+    pub admin: Arc<AdminService>,
+    /// Per-route-group quotas.
+    pub rate_limits: Arc<RateLimitService>,
+    /// Renders the Prometheus exposition; `None` disables `/metrics` content (tests without a recorder).
+    pub metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>,
+}

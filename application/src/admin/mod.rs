@@ -1,0 +1,12 @@
+//! The admin console's use cases: user management, the audit log and dashboard statistics.
+//!
+//! Every call starts by resolving the caller into an [`Actor`](crate::Actor) with its *current* role (an
+//! admin demoted a minute ago is refused even with an unexpired token), and every write is audited.
+
+mod error;
+mod service;
+mod stats;
+
+pub use error::AdminError;
+pub use service::{AdminService, NewUserInput};
+pub use stats::AdminStats;

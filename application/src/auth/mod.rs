@@ -1,0 +1,12 @@
+//! Accounts and sign-in: registration, login, refresh-token rotation, logout, the caller's own profile,
+//! and turning an access token into an authenticated [`Principal`].
+
+mod error;
+mod principal;
+mod service;
+mod throttle;
+
+pub use error::AuthError;
+pub use principal::Principal;
+pub use service::{AuthOptions, AuthService, LoginInput, ProfileChanges, RegisterInput, TokenPair};
+pub use throttle::{RateLimitService, RateLimited, RouteGroup};

@@ -1,0 +1,111 @@
+use super::*;
+use std::path::PathBuf;
+
+fn configs_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../configs")
+}
+
+fn source(name: &str, env: &[(&str, &str)]) -> ConfigSource {
+    ConfigSource {
+        name: name.into(),
+        dir: configs_dir(),
+        env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+    }
+}
+
+fn key_of(err: ConfigError) -> String {
+    match err {
+        ConfigError::Key { key, .. } => key,
+        other => panic!("expected a key error, got {other}"),
+    }
+}
+
+#[test]
+fn embedded_default_is_valid_and_needs_no_server() {
+    let c = load(&source("default", &[])).unwrap();
+    assert_eq!(c.database.driver, DatabaseDriver::Sqlite);
+    assert!(c.redis.is_none());
+    assert!(c.mongodb.is_none());
+    assert_eq!(c.cron.web_port, 8081);
+}
+
+#[test]
+fn shipped_environments_load() {
+    let dev = load(&source("development", &[])).unwrap();
+    assert_eq!(dev.database.driver, DatabaseDriver::Mysql);
+    assert_eq!(dev.redis.as_ref().unwrap().port, 6379);
+    let test = load(&source("test", &[])).unwrap();
+    assert_eq!(test.server.port, 0);
+}
+
+#[test]
+fn environment_variables_override_any_key() {
+    let c = load(&source(
+        "default",
+        &[
+            ("EXCHANGE__SERVER__PORT", "9999"),
+            ("EXCHANGE__LOG__FORMAT", "text"),
+            ("EXCHANGE__SERVER__TRUSTED_PROXIES", "10.0.0.1,10.0.0.2"),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(c.server.port, 9999);
+    assert_eq!(c.log.format, LogFormat::Text);
+    assert_eq!(c.server.trusted_proxies, vec!["10.0.0.1", "10.0.0.2"]);
+}
+
+#[test]
+fn a_redis_section_can_come_from_variables_alone() {
+    let c =
+        load(&source("default", &[("EXCHANGE__REDIS__HOST", "127.0.0.1"), ("EXCHANGE__REDIS__PORT", "6390")])).unwrap();
+    let redis = c.redis.unwrap();
+    assert_eq!((redis.host.as_str(), redis.port, redis.key_prefix.as_str()), ("127.0.0.1", 6390, "exchange:"));
+}
+
+#[test]
+fn wrong_types_name_the_key() {
+    let err = load(&source("default", &[("EXCHANGE__SERVER__PORT", "eighty")])).unwrap_err();
+    assert_eq!(key_of(err), "server.port");
+    let err = load(&source("default", &[("EXCHANGE__LOG__FORMAT", "xml")])).unwrap_err();
+    let msg = err.to_string();
+    assert_eq!(key_of(err), "log.format", "{msg}");
+}
+
+#[test]
+fn unknown_keys_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("typo.json"), r#"{"server": {"prot": 80}}"#).unwrap();
+    let src = ConfigSource { name: "typo".into(), dir: dir.path().to_path_buf(), env: vec![] };
+    let err = load(&src).unwrap_err();
+    assert!(err.to_string().contains("server.prot"), "{err}");
+}
+
+#[test]
+fn out_of_range_values_say_what_is_expected() {
+    let err = load(&source("default", &[("EXCHANGE__DATABASE__MAX_CONNECTIONS", "0")])).unwrap_err();
+    assert_eq!(err.to_string(), "config key `database.max_connections`: expected a value from 1 to 1000, found 0");
+    let err = load(&source("default", &[("EXCHANGE__I18N__DEFAULT_LOCALE", "fr")])).unwrap_err();
+    assert_eq!(key_of(err), "i18n.default_locale");
+    let err = load(&source("default", &[("EXCHANGE__LOG__LEVEL", "loud")])).unwrap_err();
+    assert_eq!(key_of(err), "log.level");
+}
+
+#[test]
+fn unknown_environment_is_refused() {
+    let err = load(&source("staging", &[])).unwrap_err();
+    assert!(matches!(err, ConfigError::UnknownEnvironment { .. }), "{err}");
+}
+
+#[test]
+fn production_refuses_the_development_key_and_an_empty_password() {
+    let err = load(&source("production", &[])).unwrap_err();
+    assert_eq!(key_of(err), "auth.token_secret_key");
+    let err =
+        load(&source("production", &[("EXCHANGE__AUTH__TOKEN_SECRET_KEY", "k4.secret.someotherkey")])).unwrap_err();
+    assert_eq!(key_of(err), "database.password");
+    let ok = load(&source(
+        "production",
+        &[("EXCHANGE__AUTH__TOKEN_SECRET_KEY", "k4.secret.someotherkey"), ("EXCHANGE__DATABASE__PASSWORD", "s3cret")],
+    ));
+    assert!(ok.is_ok(), "{:?}", ok.err());
+}

@@ -1,0 +1,141 @@
+//! Value checks that types alone cannot express, and the production safety rules.
+
+use super::load::EMBEDDED_DEFAULT;
+use super::{AppConfig, ConfigError, DatabaseDriver};
+use std::net::IpAddr;
+
+const LEVELS: [&str; 5] = ["trace", "debug", "info", "warn", "error"];
+
+/// The signing key shipped in `configs/default.json`; public, so production must never use it.
+fn development_token_key() -> Option<String> {
+    let default: serde_json::Value = serde_json::from_str(EMBEDDED_DEFAULT).ok()?;
+    default["auth"]["token_secret_key"].as_str().map(str::to_owned)
+}
+
+fn require(ok: bool, key: &str, message: &str) -> Result<(), ConfigError> {
+    if ok { Ok(()) } else { Err(ConfigError::key(key, message)) }
+}
+
+fn range<T: PartialOrd + std::fmt::Display + Copy>(v: T, min: T, max: T, key: &str) -> Result<(), ConfigError> {
+    require(v >= min && v <= max, key, &format!("expected a value from {min} to {max}, found {v}"))
+}
+
+/// Checks every section; the first problem found is returned.
+pub(super) fn validate(c: &AppConfig) -> Result<(), ConfigError> {
+    let s = &c.server;
+    require(!s.host.trim().is_empty(), "server.host", "expected an interface address such as 127.0.0.1")?;
+    require(s.ws_path.starts_with('/'), "server.ws_path", "expected a path starting with `/`")?;
+    range(s.request_timeout_secs, 1, 3600, "server.request_timeout_secs")?;
+    range(s.shutdown_timeout_secs, 1, 3600, "server.shutdown_timeout_secs")?;
+    range(s.body_limit, 1024, 64 * 1024 * 1024, "server.body_limit")?;
+    for (i, proxy) in s.trusted_proxies.iter().enumerate() {
+        require(proxy.parse::<IpAddr>().is_ok(), &format!("server.trusted_proxies[{i}]"), "expected an IP address")?;
+    }
+
+    let d = &c.database;
+    match d.driver {
+        DatabaseDriver::Mysql => {
+            require(!d.host.is_empty(), "database.host", "expected the MySQL host name")?;
+            require(!d.username.is_empty(), "database.username", "expected the MySQL user name")?;
+            require(!d.database.is_empty(), "database.database", "expected the MySQL database name")?;
+            require(
+                d.database.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_'),
+                "database.database",
+                "expected letters, digits and `_` only",
+            )?;
+        }
+        DatabaseDriver::Sqlite => require(!d.path.is_empty(), "database.path", "expected the SQLite file path")?,
+    }
+    range(d.max_connections, 1, 1000, "database.max_connections")?;
+    require(d.min_connections <= d.max_connections, "database.min_connections", "expected at most max_connections")?;
+    range(d.connect_timeout_secs, 1, 300, "database.connect_timeout_secs")?;
+
+    if let Some(r) = &c.redis {
+        require(!r.host.is_empty(), "redis.host", "expected the Redis host name")?;
+        require(r.port != 0, "redis.port", "expected a port from 1 to 65535")?;
+        range(r.db, 0, 15, "redis.db")?;
+        range(r.pool_size, 1, 256, "redis.pool_size")?;
+    }
+    if let Some(m) = &c.mongodb {
+        require(
+            m.uri.starts_with("mongodb://") || m.uri.starts_with("mongodb+srv://"),
+            "mongodb.uri",
+            "expected a connection string starting with mongodb:// or mongodb+srv://",
+        )?;
+        require(!m.database.is_empty(), "mongodb.database", "expected a database name")?;
+    }
+
+    let a = &c.auth;
+    require(
+        a.token_secret_key.starts_with("k4.secret."),
+        "auth.token_secret_key",
+        "expected a PASERK k4.secret key (run `exchange keygen`)",
+    )?;
+    for (i, key) in a.previous_public_keys.iter().enumerate() {
+        require(
+            key.starts_with("k4.public."),
+            &format!("auth.previous_public_keys[{i}]"),
+            "expected a PASERK k4.public key",
+        )?;
+    }
+    range(a.access_ttl_secs, 30, 86_400, "auth.access_ttl_secs")?;
+    range(a.refresh_ttl_secs, a.access_ttl_secs, 365 * 86_400, "auth.refresh_ttl_secs")?;
+    range(a.argon2_memory_kib, 1024, 4 * 1024 * 1024, "auth.argon2_memory_kib")?;
+    range(a.argon2_iterations, 1, 100, "auth.argon2_iterations")?;
+    range(a.argon2_parallelism, 1, 64, "auth.argon2_parallelism")?;
+    range(a.hash_max_concurrent, 0, 1024, "auth.hash_max_concurrent")?;
+    range(a.hash_max_queue, 1, 1_000_000, "auth.hash_max_queue")?;
+
+    require(
+        domain::locale::Locale::ALL.iter().any(|l| l.as_str() == c.i18n.default_locale),
+        "i18n.default_locale",
+        "expected zh-CN or en",
+    )?;
+
+    let rl = &c.rate_limit;
+    range(rl.auth_per_minute, 1, 100_000, "rate_limit.auth_per_minute")?;
+    range(rl.api_per_minute_ip, 1, 1_000_000, "rate_limit.api_per_minute_ip")?;
+    range(rl.api_per_minute_user, 1, 1_000_000, "rate_limit.api_per_minute_user")?;
+    range(rl.login_failures, 1, 1_000, "rate_limit.login_failures")?;
+
+    range(c.cron.run_retention_days, 1, 3650, "cron.run_retention_days")?;
+
+    let l = &c.log;
+    require(
+        LEVELS.contains(&l.level.to_ascii_lowercase().as_str()),
+        "log.level",
+        "expected one of trace, debug, info, warn, error",
+    )?;
+    for (key, name) in [
+        ("log.filename", &l.filename),
+        ("log.access_log_file", &l.access_log_file),
+        ("log.error_log_file", &l.error_log_file),
+        ("log.cron_log_file", &l.cron_log_file),
+    ] {
+        require(!name.is_empty() && !name.contains('/'), key, "expected a file name without `/`")?;
+    }
+    require(!l.log_dir.is_empty(), "log.log_dir", "expected a directory")?;
+    range(l.max_size, 1, 100_000, "log.max_size")?;
+
+    if c.env == "production" {
+        production_rules(c)?;
+    }
+    Ok(())
+}
+
+/// Production refuses settings that are only safe on a developer's machine.
+fn production_rules(c: &AppConfig) -> Result<(), ConfigError> {
+    if development_token_key().as_deref() == Some(c.auth.token_secret_key.as_str()) {
+        return Err(ConfigError::key(
+            "auth.token_secret_key",
+            "is the public development key; production needs its own (run `exchange keygen` and set EXCHANGE__AUTH__TOKEN_SECRET_KEY)",
+        ));
+    }
+    if c.database.driver == DatabaseDriver::Mysql && c.database.password.is_empty() {
+        return Err(ConfigError::key(
+            "database.password",
+            "is empty; production requires a database password (set EXCHANGE__DATABASE__PASSWORD)",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,222 @@
+//! Logging of the whole process, driven by `config::LogConfig`: the console and four rotated files under
+//! `log_dir`, all written on background threads so a request never waits for a disk.
+//!
+//! What goes where (see `routing.rs`): `app.log` and the console get every event at `log.level`
+//! (`RUST_LOG` overrides it), **including** the access and cron lines; `access.log` gets only target
+//! `access` events, `error.log` only WARN and ERROR, `cron/cron.log` only targets starting with `cron`.
+//! Files rotate at `max_size` MB into `<name>.<N>[.gz]`, at most `max_backups` kept, none older than
+//! `max_age` days. A disk that fails at run time costs log lines, never the service: the fault is said
+//! once on stderr. This module must never panic on I/O nor block the caller on a write.
+
+mod error;
+mod fault_reporting_writer;
+mod guard;
+mod layers;
+mod prune;
+mod rotation;
+mod routing;
+#[cfg(test)]
+mod tests;
+
+use std::{
+    fs,
+    io::{self, IsTerminal as _, Write},
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use tracing::Subscriber;
+use tracing_appender::non_blocking::{NonBlocking, NonBlockingBuilder};
+use tracing_subscriber::{
+    Layer as _, Registry, layer::SubscriberExt as _, registry::LookupSpan, util::SubscriberInitExt as _,
+};
+
+pub use error::LogInitError;
+pub use guard::LogGuard;
+pub use rotation::RotationPolicy;
+pub use routing::{ACCESS_TARGET, CRON_TARGET_PREFIX};
+
+use crate::config::{LogConfig, LogFormat, LogOutput};
+use fault_reporting_writer::FaultReportingWriter;
+use guard::NotifyOnDrop;
+use layers::{BoxedLayer, LineStyle, fmt_layer};
+use prune::{PruneTarget, Pruner, prune_all};
+
+/// Subdirectory of `log_dir` holding the scheduler's log (kept from the Go platform's layout).
+const CRON_SUBDIR: &str = "cron";
+
+/// Settings of the logger that are not in `LogConfig`: the rotation in code units, `RUST_LOG`, and the
+/// timings of the background threads. Separate so tests can rotate at bytes and ignore the environment.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    /// How files rotate.
+    pub rotation: RotationPolicy,
+    /// `RUST_LOG` directives that replace `log.level` when present and not blank.
+    pub rust_log: Option<String>,
+    /// How often expired backups are looked for after the start-up pass.
+    pub prune_interval: Duration,
+    /// How long dropping the `LogGuard` waits for queued lines to reach their files.
+    pub flush_timeout: Duration,
+}
+
+impl BuildOptions {
+    /// What `build` uses: rotation from `cfg`, `RUST_LOG` from the environment, hourly pruning, and up to
+    /// ten seconds to flush at shutdown.
+    pub fn from_config_and_env(cfg: &LogConfig) -> Result<Self, LogInitError> {
+        Ok(Self {
+            rotation: RotationPolicy::from_config(cfg)?,
+            rust_log: std::env::var("RUST_LOG").ok(),
+            prune_interval: Duration::from_secs(60 * 60),
+            flush_timeout: Duration::from_secs(10),
+        })
+    }
+}
+
+/// Builds the subscriber described by `cfg` without installing it, so a caller can install it globally
+/// (`init`), for one thread (`tracing::subscriber::with_default`), or layer more on top. The guard must
+/// outlive every use of the subscriber.
+pub fn build(
+    cfg: &LogConfig,
+) -> Result<(impl Subscriber + for<'a> LookupSpan<'a> + Send + Sync + 'static, LogGuard), LogInitError> {
+    build_with(cfg, BuildOptions::from_config_and_env(cfg)?)
+}
+
+/// `build` with the options spelled out (tests rotate at a few hundred bytes and set `rust_log`).
+pub fn build_with(
+    cfg: &LogConfig,
+    opts: BuildOptions,
+) -> Result<(impl Subscriber + for<'a> LookupSpan<'a> + Send + Sync + 'static, LogGuard), LogInitError> {
+    let level = routing::parse_level(&cfg.level)?;
+    let verbosity = || routing::level_filter(level, opts.rust_log.as_deref());
+    verbosity()?; // refuse a bad RUST_LOG before any thread starts
+
+    let mut guard = LogGuard::new(opts.flush_timeout);
+    let mut layers: Vec<BoxedLayer> = Vec::new();
+    let full = LineStyle { format: cfg.format, ansi: false, current_span: true };
+
+    if cfg.enable_console {
+        let (writer, ansi) = match cfg.output {
+            LogOutput::Stdout => {
+                (spawn_writer(io::stdout(), "stdout".into(), "log-console", &mut guard), io::stdout().is_terminal())
+            }
+            LogOutput::Stderr => {
+                (spawn_writer(io::stderr(), "stderr".into(), "log-console", &mut guard), io::stderr().is_terminal())
+            }
+        };
+        let style = LineStyle { ansi: ansi && cfg.format == LogFormat::Text, ..full };
+        layers.push(fmt_layer(style, writer).with_filter(verbosity()?).boxed());
+    }
+
+    if cfg.enable_file {
+        let files = LogFiles::from_config(cfg)?;
+        create_dir(&files.dir)?;
+        create_dir(&files.cron_dir)?;
+        let targets = files.prune_targets();
+        if let Some(max_age) = opts.rotation.max_age {
+            prune_all(&targets, max_age);
+        }
+
+        let mut open = |dir: &Path, name: &str, thread: &'static str| -> Result<NonBlocking, LogInitError> {
+            let roller = rotation::ReopeningRoller::open(dir, name, &opts.rotation)?;
+            Ok(spawn_writer(roller, dir.join(name).display().to_string(), thread, &mut guard))
+        };
+        let app = open(&files.dir, &files.app, "log-app")?;
+        let access = open(&files.dir, &files.access, "log-access")?;
+        let error = open(&files.dir, &files.error, "log-error")?;
+        let cron = open(&files.cron_dir, &files.cron, "log-cron")?;
+
+        let bare = LineStyle { current_span: false, ..full };
+        layers.push(fmt_layer(full, app).with_filter(verbosity()?).boxed());
+        layers.push(fmt_layer(bare, access).with_filter(routing::access_log_filter()).boxed());
+        layers.push(fmt_layer(full, error).with_filter(routing::error_log_filter(verbosity()?)).boxed());
+        layers.push(fmt_layer(full, cron).with_filter(routing::cron_log_filter(verbosity()?)).boxed());
+
+        if let Some(max_age) = opts.rotation.max_age {
+            let pruner = Pruner::spawn(targets, max_age, opts.prune_interval)
+                .map_err(|cause| LogInitError::SpawnThread { name: "log-prune", cause })?;
+            guard.set_pruner(pruner);
+        }
+    }
+
+    Ok((Registry::default().with(layers), guard))
+}
+
+/// Builds the logger and installs it as the process's global subscriber, bridging records of the `log`
+/// crate (sqlx and others) into it. Call once, first thing in `main`, and hold the guard until exit.
+pub fn init(cfg: &LogConfig) -> Result<LogGuard, LogInitError> {
+    let (subscriber, guard) = build(cfg)?;
+    subscriber.try_init().map_err(|e| LogInitError::AlreadyInitialized(e.to_string()))?;
+    Ok(guard)
+}
+
+/// Puts `inner` behind a lossy non-blocking queue and its own thread, reporting write faults once.
+fn spawn_writer<W: Write + Send + 'static>(
+    inner: W,
+    label: String,
+    thread: &'static str,
+    guard: &mut LogGuard,
+) -> NonBlocking {
+    let (writer, finished) = NotifyOnDrop::new(FaultReportingWriter::new(inner, label.clone()));
+    let (non_blocking, worker) = NonBlockingBuilder::default().lossy(true).thread_name(thread).finish(writer);
+    guard.push_worker(label, worker, non_blocking.error_counter(), finished);
+    non_blocking
+}
+
+fn create_dir(path: &Path) -> Result<(), LogInitError> {
+    fs::create_dir_all(path).map_err(|cause| LogInitError::CreateDir { path: path.to_owned(), cause })
+}
+
+/// The file names and directories of `LogConfig`, checked: plain names, none shared, a non-empty dir.
+struct LogFiles {
+    dir: PathBuf,
+    cron_dir: PathBuf,
+    app: String,
+    access: String,
+    error: String,
+    cron: String,
+}
+
+impl LogFiles {
+    fn from_config(cfg: &LogConfig) -> Result<Self, LogInitError> {
+        if cfg.log_dir.trim().is_empty() {
+            return Err(LogInitError::InvalidValue { key: "log.log_dir", reason: "must not be empty".into() });
+        }
+        let app = plain_file_name("log.filename", &cfg.filename)?;
+        let access = plain_file_name("log.access_log_file", &cfg.access_log_file)?;
+        let error = plain_file_name("log.error_log_file", &cfg.error_log_file)?;
+        let cron = plain_file_name("log.cron_log_file", &cfg.cron_log_file)?;
+        for (key, name, earlier) in [
+            ("log.access_log_file", &access, &app),
+            ("log.error_log_file", &error, &app),
+            ("log.error_log_file", &error, &access),
+        ] {
+            if name == earlier {
+                return Err(LogInitError::InvalidValue {
+                    key,
+                    reason: format!("`{name}` is already used by another log file"),
+                });
+            }
+        }
+        let dir = PathBuf::from(&cfg.log_dir);
+        Ok(Self { cron_dir: dir.join(CRON_SUBDIR), dir, app, access, error, cron })
+    }
+
+    fn prune_targets(&self) -> Vec<PruneTarget> {
+        [(&self.dir, &self.app), (&self.dir, &self.access), (&self.dir, &self.error), (&self.cron_dir, &self.cron)]
+            .into_iter()
+            .map(|(dir, name)| PruneTarget { dir: dir.clone(), file_name: name.clone() })
+            .collect()
+    }
+}
+
+/// A log file name must be a bare name: rotation and pruning match backups by it within one directory.
+fn plain_file_name(key: &'static str, name: &str) -> Result<String, LogInitError> {
+    let bad = name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\']);
+    if bad {
+        return Err(LogInitError::InvalidValue {
+            key,
+            reason: format!("`{name}` must be a plain file name (no directory part)"),
+        });
+    }
+    Ok(name.to_owned())
+}

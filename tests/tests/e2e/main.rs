@@ -1,0 +1,22 @@
+//! End-to-end tests: the real `exchange` binary over HTTP. One test binary, one module per area.
+
+mod config;
+mod errors;
+mod ops;
+mod purity;
+mod shutdown;
+
+use serde_json::Value;
+
+/// GET `url` and return status, headers and JSON body (Null when not JSON).
+pub async fn get_json(url: &str, headers: &[(&str, &str)]) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut req = reqwest::Client::new().get(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+    (status, headers, body)
+}
