@@ -56,6 +56,7 @@ pub struct AuditQuery {
 ///   earlier entries.
 /// - `list` MUST apply every filter, order newest first (ties by id, newest first), and report the total.
 /// - Every method MUST return `InfraError::Unavailable` when the backend cannot be reached.
+/// - Times round-trip to the microsecond (MariaDB keeps `DATETIME(6)`); finer precision may be dropped.
 #[async_trait]
 pub trait AuditLog: Send + Sync {
     /// Records one entry.

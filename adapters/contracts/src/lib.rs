@@ -14,9 +14,11 @@
 //! Checks never assume an empty store beyond what the factory promises, and use unique keys, so the same
 //! suite can run against shared servers (MariaDB, Redis) in parallel.
 
+pub mod audit;
 pub mod password;
 pub mod settings;
 pub mod tokens;
+pub mod users;
 
 /// A string unique to this call, for keys that must not collide across parallel tests.
 pub fn unique(prefix: &str) -> String {

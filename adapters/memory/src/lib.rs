@@ -4,6 +4,10 @@
 //! serve the embedded default (one instance, nothing survives a restart). They must never block the
 //! executor: every lock here is held only for map operations, never across an `.await`.
 
+pub mod audit;
 pub mod settings;
+pub mod users;
 
+pub use audit::MemoryAuditLog;
 pub use settings::MemorySettingsStore;
+pub use users::MemoryUserRepository;

@@ -1,1 +1,27 @@
-//! placeholder
+//! sea-orm adapters for MySQL/MariaDB and SQLite: the connection pool, the schema migrations, and the
+//! driven ports stored in SQL (settings, users, audit log, readiness).
+//!
+//! Both engines pass the same contract suites as the in-memory adapters. Nothing sea-orm or sqlx leaks
+//! through a port: errors become the domain's `InfraError`/`UserStoreError`, rows become domain types.
+
+mod audit;
+mod connect;
+mod error;
+mod health;
+pub mod migrations;
+mod options;
+mod retry;
+mod settings;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod time;
+mod users;
+
+pub use audit::SqlAuditLog;
+pub use connect::{SqlDatabase, connect, create_mysql_database};
+pub use error::SqlError;
+pub use health::SqlHealthProbe;
+pub use migrations::{Migrator, migrate};
+pub use options::{SqlDriver, SqlOptions};
+pub use settings::SqlSettingsStore;
+pub use users::SqlUserRepository;

@@ -30,6 +30,7 @@ pub struct StoredSetting {
 ///   never leaves half of them applied.
 /// - `delete` MUST remove the row; deleting an absent key is not an error.
 /// - Every method MUST return `InfraError::Unavailable` when the backend cannot be reached.
+/// - `updated_at` round-trips to the microsecond (MariaDB keeps `DATETIME(6)`); finer precision may be dropped.
 #[async_trait]
 pub trait SettingsStore: Send + Sync {
     /// All stored rows, in no particular order.

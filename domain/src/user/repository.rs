@@ -93,7 +93,7 @@ pub enum UserSort {
     Username,
     /// E-mail.
     Email,
-    /// Last login, never-logged-in users last.
+    /// Last login, never-logged-in users last in either direction.
     LastLogin,
 }
 
@@ -145,10 +145,12 @@ pub struct UserStats {
 ///   fail with `NotFound` if the id does not exist and `Duplicate` on a clash. It MUST refuse with
 ///   `LastSuperAdmin`, atomically even under concurrent calls, any write that turns the last active,
 ///   non-deleted super admin into something else.
-/// - `list` MUST apply every filter of the query, sort stably (ties broken by id) and report the total
-///   matching rows. Search strings are matched literally: unicode, quotes and SQL-looking text included.
+/// - `list` MUST apply every filter of the query, sort stably (ties broken by id, in the same direction as
+///   the sort) and report the total matching rows. Search strings are matched literally: unicode, quotes and
+///   SQL-looking text included.
 /// - `purge_deleted_before` MUST remove for good only users soft-deleted before `cutoff` and return how many.
 /// - Every method MUST return `InfraError::Unavailable` when the backend cannot be reached.
+/// - Times round-trip to the microsecond (MariaDB keeps `DATETIME(6)`); finer precision may be dropped.
 #[async_trait]
 pub trait UserRepository: Send + Sync {
     /// Stores a new user.

@@ -1,0 +1,86 @@
+//! Checks specific to the SQL adapters, run against each engine by `sqlite.rs` and `mariadb.rs`.
+
+use adapter_sql::testing::TestDatabase;
+use adapter_sql::{Migrator, migrate};
+use domain::InfraError;
+use domain::health::HealthProbe;
+use domain::settings::{SettingsStore, StoredSetting};
+use sea_orm_migration::MigratorTrait;
+
+/// Running the migrations again changes nothing and fails nothing.
+pub async fn migrate_twice_is_a_noop(t: TestDatabase) {
+    let before = adapter_sql::migrations::applied(t.db()).await.expect("applied");
+    assert_eq!(before.len(), Migrator::migrations().len(), "{before:?}");
+    migrate(t.db()).await.expect("second migrate");
+    migrate(t.db()).await.expect("third migrate");
+    assert_eq!(adapter_sql::migrations::applied(t.db()).await.expect("applied"), before);
+    assert!(Migrator::get_pending_migrations(t.db().connection()).await.expect("pending").is_empty());
+}
+
+/// Re-running each migration body on an existing schema (as after an interrupted run) is harmless.
+pub async fn migration_bodies_are_idempotent(t: TestDatabase) {
+    let manager = sea_orm_migration::SchemaManager::new(t.db().connection());
+    for migration in Migrator::migrations() {
+        migration.up(&manager).await.unwrap_or_else(|e| panic!("{} again: {e}", migration.name()));
+    }
+    let store = t.db().settings_store();
+    store
+        .put(&StoredSetting {
+            key: "site.name".into(),
+            value: serde_json::json!("still works"),
+            updated_at: chrono::Utc::now(),
+            updated_by: None,
+        })
+        .await
+        .expect("put after re-running migrations");
+}
+
+/// The readiness probe is named `database`, passes on a live pool and reports `Unavailable` once closed.
+pub async fn health_probe_reports_unavailable_after_close(t: TestDatabase) {
+    let probe = t.db().health_probe();
+    assert_eq!(probe.name(), "database");
+    probe.check().await.expect("live database is ready");
+    t.db().close().await.expect("close");
+    let err = probe.check().await.expect_err("closed pool is not ready");
+    assert!(matches!(err, InfraError::Unavailable { backend: "database", .. }), "{err:?}");
+}
+
+/// With the pool closed, every port reports `InfraError::Unavailable` (backend `database`).
+pub async fn closed_pool_makes_every_port_unavailable(t: TestDatabase) {
+    let (settings, users, audit) = (t.db().settings_store(), t.db().user_repository(), t.db().audit_log());
+    t.db().close().await.expect("close");
+    let unavailable = |what: &str, r: Result<(), InfraError>| {
+        assert!(matches!(r, Err(InfraError::Unavailable { backend: "database", .. })), "{what}: {r:?}");
+    };
+    unavailable("settings.load_all", settings.load_all().await.map(drop));
+    let row = StoredSetting {
+        key: "site.name".into(),
+        value: serde_json::json!("x"),
+        updated_at: chrono::Utc::now(),
+        updated_by: None,
+    };
+    unavailable("settings.put", settings.put(&row).await);
+    unavailable("settings.delete", settings.delete("site.name").await);
+    adapter_contracts::users::every_method_is_unavailable(&users).await;
+    adapter_contracts::audit::every_method_is_unavailable(&audit).await;
+}
+
+/// Every index the list, lookup and super-admin queries rely on exists.
+pub async fn every_index_exists(t: TestDatabase) {
+    let manager = sea_orm_migration::SchemaManager::new(t.db().connection());
+    for (table, index) in [
+        ("users", "uq_users_username_key"),
+        ("users", "uq_users_email"),
+        ("users", "idx_users_deleted_created"),
+        ("users", "idx_users_role"),
+        ("users", "idx_users_status"),
+        ("users", "idx_users_last_login"),
+        ("audit_log", "idx_audit_log_at"),
+        ("audit_log", "idx_audit_log_actor_at"),
+        ("audit_log", "idx_audit_log_action_at"),
+        ("audit_log", "idx_audit_log_target_at"),
+    ] {
+        assert!(manager.has_index(table, index).await.expect("has_index"), "{table}.{index} missing");
+    }
+    assert!(!manager.has_index("users", "idx_does_not_exist").await.expect("has_index"));
+}
