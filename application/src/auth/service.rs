@@ -169,7 +169,8 @@ impl AuthService {
         {
             return Err(AuthError::LoginLocked { retry_after });
         }
-        let Some(user) = self.users.by_login(input.login.trim()).await? else {
+        // Usernames match case-insensitively and e-mails are stored lower-cased, so the login is lower-cased.
+        let Some(user) = self.users.by_login(&input.login.trim().to_lowercase()).await? else {
             let decoy = self.decoy_hash().await?;
             let _ = self.hasher.verify(&input.password, &decoy).await?;
             self.record_failure(&key, quota).await?;
