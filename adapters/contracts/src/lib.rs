@@ -11,6 +11,10 @@
 //! Checks never assume an empty store beyond what the factory promises, and use unique keys, so the same
 //! suite can run against shared servers (MariaDB, Redis) in parallel.
 
+pub mod bus;
+pub mod cache;
+pub mod rate_limit;
+pub mod sessions;
 pub mod settings;
 
 /// A string unique to this call, for keys that must not collide across parallel tests.
