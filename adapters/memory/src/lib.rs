@@ -4,6 +4,15 @@
 //! serve the embedded default (one instance, nothing survives a restart). They must never block the
 //! executor: every lock here is held only for map operations, never across an `.await`.
 
+pub mod bus;
+pub mod cache;
+mod delivery;
+pub mod rate_limit;
+pub mod sessions;
 pub mod settings;
 
+pub use bus::MemoryEventBus;
+pub use cache::MemoryCache;
+pub use rate_limit::MemoryRateLimiter;
+pub use sessions::MemorySessionStore;
 pub use settings::MemorySettingsStore;
