@@ -71,6 +71,9 @@ impl std::fmt::Debug for RedisOptions {
 impl RedisOptions {
     /// Reads `redis://[:password@]host[:port][/db]`, so tests and tools can take one URL; the rest is default.
     pub fn from_url(url: &str) -> Result<Self, RedisError> {
+        if !url.starts_with("redis://") {
+            return Err(RedisError::Config(format!("{url:?} is not a redis:// URL (TLS is not built in)")));
+        }
         let config = Config::from_url_centralized(url)
             .map_err(|e| RedisError::Config(format!("invalid Redis URL {url:?}: {}", e.details())))?;
         let server = match &config.server {
@@ -129,9 +132,13 @@ impl RedisOptions {
     }
 }
 
-/// Retry forever, quickly at first, at most every two seconds.
+/// Retry forever, at most every two seconds. The first retry comes soon: until it has failed, fred still
+/// counts the client as connected, so fail-fast cannot apply yet and commands issued in that moment wait
+/// (at most `command_timeout`) instead of failing at once.
 fn reconnect_policy() -> ReconnectPolicy {
-    ReconnectPolicy::new_exponential(0, 100, 2_000, 2)
+    let mut policy = ReconnectPolicy::new_exponential(0, 20, 2_000, 2);
+    policy.set_jitter(20);
+    policy
 }
 
 /// Why a Redis backend could not be built; start-up reports it and stops.

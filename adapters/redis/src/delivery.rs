@@ -3,6 +3,7 @@
 //! The dispatcher calls the handler while holding the gate's lock; `close` flips the flag and then takes the
 //! lock once, which waits out a call in progress. A handler that cancels its own subscription from inside
 //! `handle` must not wait for itself, so the dispatching thread remembers whose handler it is running.
+//! Twin of `adapters/memory/src/delivery.rs` (adapters share no crate but the domain): keep both in step.
 
 use domain::bus::BusHandler;
 use std::cell::Cell;

@@ -178,6 +178,16 @@ pub async fn delete_prefix(backend: &RedisBackend) -> Result<u64, InfraError> {
     Ok(deleted)
 }
 
+/// How many connections subscribe the bus channel of `topic` on the server (`PUBSUB NUMSUB`); lets tests
+/// check that channels are released.
+pub async fn bus_subscribers(backend: &RedisBackend, topic: &str) -> Result<i64, InfraError> {
+    let channel = backend.conn().key(&format!("bus:{topic}"));
+    let numsub = CustomCommand::new_static("PUBSUB", ClusterHash::Random, false);
+    let args = vec![Value::from("NUMSUB"), Value::from(channel)];
+    let (_, count): (String, i64) = backend.conn().cmd().custom(numsub, args).await.map_err(infra)?;
+    Ok(count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
