@@ -20,6 +20,9 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 
+/// Pause between attempts to resubscribe while the subscriber connection is up but SUBSCRIBE failed.
+const RESUBSCRIBE_RETRY: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// State shared by every bus handle of one backend.
 pub(crate) struct BusShared {
     conn: Arc<Conn>,
@@ -94,11 +97,16 @@ impl BusShared {
         self.registry().get(channel).is_some_and(|list| !list.is_empty())
     }
 
+    /// SUBSCRIBEs and returns once the server has processed it. fred resolves `subscribe` when the command is
+    /// written, not answered, so an event published right after could still miss the new channel; the PING
+    /// behind it on the same connection is answered only after the SUBSCRIBE took effect.
     async fn server_subscribe(&self, channels: Vec<String>) -> Result<(), InfraError> {
-        if !self.conn.subscriber.is_connected() {
+        let subscriber = &self.conn.subscriber;
+        if !subscriber.is_connected() {
             return Err(InfraError::unavailable(BACKEND, SubscriberDown));
         }
-        self.conn.subscriber.subscribe(channels).await.map_err(infra)
+        subscriber.subscribe(channels).await.map_err(infra)?;
+        subscriber.ping::<Value>(None).await.map(drop).map_err(infra)
     }
 
     /// UNSUBSCRIBEs a channel once nobody wants it any more (checked again under the lock, since a new
@@ -114,18 +122,24 @@ impl BusShared {
         }
     }
 
-    /// After a (re)connect, subscribes every channel that has handlers.
-    async fn resubscribe(&self) {
+    /// After a (re)connect, subscribes every channel that has handlers; false if that failed (then
+    /// `subscribed` is left empty, so a later subscribe() sends its own SUBSCRIBE).
+    async fn resubscribe(&self) -> bool {
         let mut subscribed = self.subscribed.lock().await;
         let wanted: Vec<String> = self.registry().keys().cloned().collect();
         subscribed.clear();
         if wanted.is_empty() {
-            return;
+            return true;
         }
         match self.conn.subscriber.subscribe(wanted.clone()).await {
-            Ok(()) => subscribed.extend(wanted),
-            // Left empty, so the next subscribe() or reconnect tries again.
-            Err(e) => tracing::warn!(error = %e, "resubscribing the event bus failed"),
+            Ok(()) => {
+                subscribed.extend(wanted);
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "resubscribing the event bus failed");
+                false
+            }
         }
     }
 }
@@ -160,10 +174,19 @@ async fn dispatch_loop(shared: Weak<BusShared>, mut messages: tokio::sync::broad
 async fn resubscribe_loop<T: Clone>(shared: Weak<BusShared>, mut reconnects: tokio::sync::broadcast::Receiver<T>) {
     loop {
         match reconnects.recv().await {
-            Ok(_) | Err(RecvError::Lagged(_)) => match shared.upgrade() {
-                Some(shared) => shared.resubscribe().await,
-                None => return,
-            },
+            Ok(_) | Err(RecvError::Lagged(_)) => {
+                // Retry while connected: no further reconnect event would come to try again.
+                while let Some(shared) = shared.upgrade() {
+                    if shared.resubscribe().await || !shared.conn.subscriber.is_connected() {
+                        break;
+                    }
+                    drop(shared);
+                    tokio::time::sleep(RESUBSCRIBE_RETRY).await;
+                }
+                if shared.strong_count() == 0 {
+                    return;
+                }
+            }
             Err(RecvError::Closed) => return,
         }
     }
