@@ -2,7 +2,8 @@
 //! hands out every adapter of this crate.
 //!
 //! Nothing here may wait on a down server: every command goes out with fred's per-command fail-fast flag and a
-//! timeout, so callers get `InfraError::Unavailable` at once instead of queueing behind a reconnect.
+//! timeout, so callers get `InfraError::Unavailable` at once instead of queueing behind a reconnect (see
+//! [`reconnect_policy`] for the one short moment where the timeout is what ends the wait).
 
 use crate::bus::{BusShared, RedisEventBus};
 use crate::cache::RedisCache;

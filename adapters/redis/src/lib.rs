@@ -3,8 +3,10 @@
 //! Everything is reached through [`connect`] (or [`connect_lazy`]), which returns a [`RedisBackend`] that
 //! hands out the adapters over one shared connection pool. Every key and channel carries the configured
 //! prefix. Commands never queue behind a reconnect: while Redis is down they fail at once with
-//! `InfraError::Unavailable` (backend `redis`), and the clients reconnect by themselves.
-//! Requires Redis 5 or newer (scripts that read `TIME` and then write).
+//! `InfraError::Unavailable` (backend `redis`), and the clients reconnect by themselves. Only a command issued
+//! in the instant a dropped connection is being noticed may wait, at most `command_timeout`.
+//! Requires a single Redis 5+ server (scripts read `TIME` before writing, and derive some key names
+//! inside Lua, which a cluster would refuse).
 
 mod bus;
 mod cache;
