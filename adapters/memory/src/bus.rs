@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use tokio::sync::mpsc;
 
-/// Publish/subscribe within this process; cheap to clone.
+/// Publish/subscribe within this process; cheap to clone. Publish from within a Tokio runtime: the first
+/// publish spawns the dispatcher task there.
 #[derive(Clone, Default)]
 pub struct MemoryEventBus {
     hub: Arc<Hub>,
