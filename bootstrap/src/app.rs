@@ -30,7 +30,8 @@ impl Application {
         lifecycle.on_close("backends", async move { closing.close().await });
 
         let bind = format!("{}:{}", config.server.host, config.server.port);
-        let acceptor = TcpListener::bind(bind.clone()).into_acceptor().await.with_context(|| format!("binding {bind}"))?;
+        let acceptor =
+            TcpListener::bind(bind.clone()).into_acceptor().await.with_context(|| format!("binding {bind}"))?;
         let addr = acceptor
             .local_addr()
             .into_iter()

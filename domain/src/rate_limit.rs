@@ -47,7 +47,8 @@ pub enum RateDecision {
 ///   `retry_after` no longer than one emission interval beyond the wait actually needed; after waiting that
 ///   long a call MUST be allowed again. Decisions MUST be atomic across concurrent callers and, for shared
 ///   stores, across instances.
-/// - `peek` MUST answer like `acquire` without consuming anything.
+/// - `peek` MUST answer like `acquire` without consuming anything: exactly what `acquire` would return at that
+///   moment (so `Allowed::remaining` counts the peeked request as if it were taken).
 /// - `reset` MUST forget the key so the next call starts fresh.
 /// - Keys are independent; quotas are passed per call (the same key is always used with the same quota).
 #[async_trait]

@@ -102,6 +102,9 @@ pub enum Rotation {
 ///   recognized as `Reused` for as long as the family lives. `Rotated` sets `last_used_at = now`,
 ///   `expires_at = new_expiry`, increments `generation`.
 /// - `get` MUST return revoked and expired sessions too (callers check [`Session::is_live`]) until purged.
+///   Stores with TTLs also purge a session by themselves once its `expires_at` has passed on their own clock.
+/// - Decisions use the `now` passed in, never the store's clock. Times MAY be kept to the microsecond only.
+/// - A token whose family was purged MAY answer `Expired` or `Unknown`, never `Rotated`.
 /// - `revoke` MUST return whether it revoked a live session; revoking twice keeps the first time.
 /// - `revoke_all_for_user` MUST revoke every live session of the user except `except`, and return the count.
 /// - `purge_expired` MAY drop sessions expired or revoked before `now` (stores with TTLs do it themselves).

@@ -15,7 +15,11 @@
 //! suite can run against shared servers (MariaDB, Redis) in parallel.
 
 pub mod audit;
+pub mod bus;
+pub mod cache;
 pub mod password;
+pub mod rate_limit;
+pub mod sessions;
 pub mod settings;
 pub mod tokens;
 pub mod users;

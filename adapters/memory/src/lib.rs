@@ -5,9 +5,18 @@
 //! executor: every lock here is held only for map operations, never across an `.await`.
 
 pub mod audit;
+pub mod bus;
+pub mod cache;
+mod delivery;
+pub mod rate_limit;
+pub mod sessions;
 pub mod settings;
 pub mod users;
 
 pub use audit::MemoryAuditLog;
+pub use bus::MemoryEventBus;
+pub use cache::MemoryCache;
+pub use rate_limit::MemoryRateLimiter;
+pub use sessions::MemorySessionStore;
 pub use settings::MemorySettingsStore;
 pub use users::MemoryUserRepository;

@@ -10,4 +10,3 @@ pub use backends::{Backends, redis_options, sql_options};
 pub use error::WiringError;
 pub use ports::Ports;
 pub use services::Services;
-

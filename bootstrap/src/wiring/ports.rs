@@ -69,24 +69,28 @@ impl Ports {
         let (hasher, tokens) = crypto(config)?;
         let sql = &backends.sql;
         let mut probes: Vec<Arc<dyn HealthProbe>> = vec![Arc::new(sql.health_probe())];
-        let (sessions, rate_limiter, cache, bus): (Arc<dyn SessionStore>, Arc<dyn RateLimiter>, Arc<dyn Cache>, Arc<dyn EventBus>) =
-            match &backends.redis {
-                Some(redis) => {
-                    probes.push(Arc::new(redis.health_probe()));
-                    (
-                        Arc::new(redis.sessions()),
-                        Arc::new(redis.rate_limiter()),
-                        Arc::new(redis.cache()),
-                        Arc::new(redis.event_bus()),
-                    )
-                }
-                None => (
-                    Arc::new(MemorySessionStore::default()),
-                    Arc::new(MemoryRateLimiter::default()),
-                    Arc::new(MemoryCache::default()),
-                    Arc::new(MemoryEventBus::default()),
-                ),
-            };
+        let (sessions, rate_limiter, cache, bus): (
+            Arc<dyn SessionStore>,
+            Arc<dyn RateLimiter>,
+            Arc<dyn Cache>,
+            Arc<dyn EventBus>,
+        ) = match &backends.redis {
+            Some(redis) => {
+                probes.push(Arc::new(redis.health_probe()));
+                (
+                    Arc::new(redis.sessions()),
+                    Arc::new(redis.rate_limiter()),
+                    Arc::new(redis.cache()),
+                    Arc::new(redis.event_bus()),
+                )
+            }
+            None => (
+                Arc::new(MemorySessionStore::default()),
+                Arc::new(MemoryRateLimiter::default()),
+                Arc::new(MemoryCache::default()),
+                Arc::new(MemoryEventBus::default()),
+            ),
+        };
         Ok(Self {
             clock: Arc::new(SystemClock),
             settings: Arc::new(sql.settings_store()),

@@ -94,7 +94,8 @@ impl Services {
             p.audit.clone(),
             p.clock.clone(),
         ));
-        let rate_limits = Arc::new(RateLimitService::new(p.rate_limiter.clone(), settings.clone(), config.rate_limit.enabled));
+        let rate_limits =
+            Arc::new(RateLimitService::new(p.rate_limiter.clone(), settings.clone(), config.rate_limit.enabled));
         let health = HealthService::new(p.probes.clone());
         Ok(Self { ports, settings, auth, admin, rate_limits, health, _settings_subscription: subscription })
     }
@@ -105,7 +106,12 @@ impl Services {
             options: HttpOptions {
                 body_limit: config.server.body_limit,
                 request_timeout: Duration::from_secs(config.server.request_timeout_secs),
-                trusted_proxies: config.server.trusted_proxies.iter().filter_map(|p| p.parse::<IpAddr>().ok()).collect(),
+                trusted_proxies: config
+                    .server
+                    .trusted_proxies
+                    .iter()
+                    .filter_map(|p| p.parse::<IpAddr>().ok())
+                    .collect(),
             },
             health: self.health.clone(),
             settings: self.settings.clone(),

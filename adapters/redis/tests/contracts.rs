@@ -1,0 +1,37 @@
+//! The port contracts, run against the Redis adapters on the server named by `EXCHANGE_TEST_REDIS_URL`
+//! (default `redis://127.0.0.1:6379`); every test works under a key prefix of its own and removes it after.
+
+use adapter_redis::testing::TestRedis;
+
+mod sessions {
+    use super::*;
+    adapter_contracts::sessions_suite!(async {
+        let redis = TestRedis::start().await;
+        redis.scoped(redis.backend().sessions())
+    });
+}
+
+mod rate_limit {
+    use super::*;
+    adapter_contracts::rate_limit_suite!(async {
+        let redis = TestRedis::start().await;
+        redis.scoped(redis.backend().rate_limiter())
+    });
+}
+
+mod cache {
+    use super::*;
+    adapter_contracts::cache_suite!(async {
+        let redis = TestRedis::start().await;
+        redis.scoped(redis.backend().cache())
+    });
+}
+
+mod bus {
+    use super::*;
+    adapter_contracts::bus_suite!(async {
+        let redis = TestRedis::start().await;
+        let other = redis.another_instance().await;
+        (redis.scoped(redis.backend().event_bus()), redis.scoped(other.event_bus()))
+    });
+}
