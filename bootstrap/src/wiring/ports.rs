@@ -48,7 +48,32 @@ pub struct Ports {
     pub probes: Vec<Arc<dyn HealthProbe>>,
 }
 
-fn crypto(config: &AppConfig) -> Result<(Arc<dyn PasswordHasher>, Arc<dyn TokenIssuer>), super::WiringError> {
+/// The two crypto ports, built from the `auth` section.
+struct Crypto {
+    hasher: Arc<dyn PasswordHasher>,
+    tokens: Arc<dyn TokenIssuer>,
+}
+
+/// The ports that must be shared between instances: Redis when configured, process memory otherwise.
+struct SharedState {
+    sessions: Arc<dyn SessionStore>,
+    rate_limiter: Arc<dyn RateLimiter>,
+    cache: Arc<dyn Cache>,
+    bus: Arc<dyn EventBus>,
+}
+
+impl SharedState {
+    fn in_memory() -> Self {
+        Self {
+            sessions: Arc::new(MemorySessionStore::default()),
+            rate_limiter: Arc::new(MemoryRateLimiter::default()),
+            cache: Arc::new(MemoryCache::default()),
+            bus: Arc::new(MemoryEventBus::default()),
+        }
+    }
+}
+
+fn crypto(config: &AppConfig) -> Result<Crypto, WiringError> {
     let a = &config.auth;
     let hasher = Argon2Hasher::new(HasherOptions {
         memory_kib: a.argon2_memory_kib,
@@ -60,46 +85,36 @@ fn crypto(config: &AppConfig) -> Result<(Arc<dyn PasswordHasher>, Arc<dyn TokenI
     .map_err(|e| WiringError::Config { key: "auth.argon2_memory_kib", message: e.to_string() })?;
     let tokens = PasetoIssuer::new(&a.token_secret_key, &a.previous_public_keys)
         .map_err(|e| WiringError::Config { key: "auth.token_secret_key", message: e.to_string() })?;
-    Ok((Arc::new(hasher), Arc::new(tokens)))
+    Ok(Crypto { hasher: Arc::new(hasher), tokens: Arc::new(tokens) })
 }
 
 impl Ports {
     /// SQL for durable data; Redis for sessions, limits, cache and the bus when configured, memory otherwise.
     pub fn from_backends(config: &AppConfig, backends: &Backends) -> Result<Self, WiringError> {
-        let (hasher, tokens) = crypto(config)?;
+        let Crypto { hasher, tokens } = crypto(config)?;
         let sql = &backends.sql;
         let mut probes: Vec<Arc<dyn HealthProbe>> = vec![Arc::new(sql.health_probe())];
-        let (sessions, rate_limiter, cache, bus): (
-            Arc<dyn SessionStore>,
-            Arc<dyn RateLimiter>,
-            Arc<dyn Cache>,
-            Arc<dyn EventBus>,
-        ) = match &backends.redis {
+        let shared = match &backends.redis {
             Some(redis) => {
                 probes.push(Arc::new(redis.health_probe()));
-                (
-                    Arc::new(redis.sessions()),
-                    Arc::new(redis.rate_limiter()),
-                    Arc::new(redis.cache()),
-                    Arc::new(redis.event_bus()),
-                )
+                SharedState {
+                    sessions: Arc::new(redis.sessions()),
+                    rate_limiter: Arc::new(redis.rate_limiter()),
+                    cache: Arc::new(redis.cache()),
+                    bus: Arc::new(redis.event_bus()),
+                }
             }
-            None => (
-                Arc::new(MemorySessionStore::default()),
-                Arc::new(MemoryRateLimiter::default()),
-                Arc::new(MemoryCache::default()),
-                Arc::new(MemoryEventBus::default()),
-            ),
+            None => SharedState::in_memory(),
         };
         Ok(Self {
             clock: Arc::new(SystemClock),
             settings: Arc::new(sql.settings_store()),
             users: Arc::new(sql.user_repository()),
-            sessions,
+            sessions: shared.sessions,
             audit: Arc::new(sql.audit_log()),
-            rate_limiter,
-            cache,
-            bus,
+            rate_limiter: shared.rate_limiter,
+            cache: shared.cache,
+            bus: shared.bus,
             hasher,
             tokens,
             refresh: Arc::new(OpaqueRefreshTokens),
@@ -109,16 +124,17 @@ impl Ports {
 
     /// Everything in memory: for `exchange openapi` and in-process tests.
     pub fn in_memory(config: &AppConfig) -> Result<Self, WiringError> {
-        let (hasher, tokens) = crypto(config)?;
+        let Crypto { hasher, tokens } = crypto(config)?;
+        let shared = SharedState::in_memory();
         Ok(Self {
             clock: Arc::new(SystemClock),
             settings: Arc::new(MemorySettingsStore::default()),
             users: Arc::new(MemoryUserRepository::default()),
-            sessions: Arc::new(MemorySessionStore::default()),
+            sessions: shared.sessions,
             audit: Arc::new(MemoryAuditLog::default()),
-            rate_limiter: Arc::new(MemoryRateLimiter::default()),
-            cache: Arc::new(MemoryCache::default()),
-            bus: Arc::new(MemoryEventBus::default()),
+            rate_limiter: shared.rate_limiter,
+            cache: shared.cache,
+            bus: shared.bus,
             hasher,
             tokens,
             refresh: Arc::new(OpaqueRefreshTokens),
