@@ -15,8 +15,10 @@ pub mod ids;
 pub mod locale;
 pub mod page;
 pub mod rate_limit;
+pub mod schedule;
 pub mod session;
 pub mod settings;
+pub mod stats;
 pub mod token;
 pub mod user;
 
