@@ -17,8 +17,13 @@
 pub mod audit;
 pub mod bus;
 pub mod cache;
+pub mod control;
+pub mod daily_stats;
+pub mod instances;
+pub mod lock;
 pub mod password;
 pub mod rate_limit;
+pub mod runs;
 pub mod sessions;
 pub mod settings;
 pub mod tokens;
@@ -27,4 +32,19 @@ pub mod users;
 /// A string unique to this call, for keys that must not collide across parallel tests.
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::now_v7().simple())
+}
+
+/// Expands to one `#[tokio::test]` per named check of `$module`, each on a fresh port from `$make`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __checks {
+    ($make:expr; $module:ident; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $check() {
+                let port = $make.await;
+                $crate::$module::$check(&*port).await;
+            }
+        )*
+    };
 }
