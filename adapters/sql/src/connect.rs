@@ -3,6 +3,8 @@
 //! Also creates a missing MySQL database for `exchange migrate` on a fresh server.
 
 use crate::audit::SqlAuditLog;
+use crate::daily_stats::SqlDailyStats;
+use crate::runs::SqlRunStore;
 use crate::error::SqlError;
 use crate::health::SqlHealthProbe;
 use crate::options::{SqlDriver, SqlOptions};
@@ -52,6 +54,16 @@ impl SqlDatabase {
     /// The audit log on this pool.
     pub fn audit_log(&self) -> SqlAuditLog {
         SqlAuditLog::new(self.conn.clone())
+    }
+
+    /// The scheduler's run history on this pool.
+    pub fn run_store(&self) -> SqlRunStore {
+        SqlRunStore::new(self.conn.clone())
+    }
+
+    /// The daily statistics rows on this pool.
+    pub fn daily_stats(&self) -> SqlDailyStats {
+        SqlDailyStats::new(self.conn.clone())
     }
 
     /// The readiness probe for this pool.

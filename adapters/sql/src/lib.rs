@@ -1,16 +1,18 @@
 //! sea-orm adapters for MySQL/MariaDB and SQLite: the connection pool, the schema migrations, and the
-//! driven ports stored in SQL (settings, users, audit log, readiness).
+//! driven ports stored in SQL (settings, users, audit log, run records, daily statistics, readiness).
 //!
 //! Both engines pass the same contract suites as the in-memory adapters. Nothing sea-orm or sqlx leaks
 //! through a port: errors become the domain's `InfraError`/`UserStoreError`, rows become domain types.
 
 mod audit;
 mod connect;
+mod daily_stats;
 mod error;
 mod health;
 pub mod migrations;
 mod options;
 mod retry;
+mod runs;
 mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -18,6 +20,8 @@ mod time;
 mod users;
 
 pub use audit::SqlAuditLog;
+pub use daily_stats::SqlDailyStats;
+pub use runs::SqlRunStore;
 pub use connect::{SqlDatabase, connect, create_mysql_database};
 pub use error::SqlError;
 pub use health::SqlHealthProbe;

@@ -15,6 +15,8 @@ async fn fresh() -> TestDatabase {
 adapter_contracts::settings_suite!(async { fresh().await.hold(|db| db.settings_store()) });
 adapter_contracts::users_suite!(async { fresh().await.hold(|db| db.user_repository()) });
 adapter_contracts::audit_suite!(async { fresh().await.hold(|db| db.audit_log()) });
+adapter_contracts::runs_suite!(async { fresh().await.hold(|db| db.run_store()) });
+adapter_contracts::daily_stats_suite!(async { fresh().await.hold(|db| db.daily_stats()) });
 
 #[tokio::test]
 async fn migrate_twice_is_a_noop() {
@@ -66,6 +68,10 @@ async fn schema_uses_microsecond_times_and_binary_collation() {
         precision,
         [
             "audit_log.at=datetime(6)",
+            "cron_runs.finished_at=datetime(6)",
+            "cron_runs.fire_time=datetime(6)",
+            "cron_runs.started_at=datetime(6)",
+            "daily_stats.computed_at=datetime(6)",
             "settings.updated_at=datetime(6)",
             "users.created_at=datetime(6)",
             "users.deleted_at=datetime(6)",
@@ -76,7 +82,7 @@ async fn schema_uses_microsecond_times_and_binary_collation() {
     let collations = scalar(
         &t,
         "SELECT DISTINCT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
-         AND TABLE_NAME IN ('users', 'audit_log', 'settings') AND COLLATION_NAME IS NOT NULL \
+         AND TABLE_NAME IN ('users', 'audit_log', 'settings', 'cron_runs') AND COLLATION_NAME IS NOT NULL \
          AND DATA_TYPE IN ('varchar', 'text')",
     )
     .await;

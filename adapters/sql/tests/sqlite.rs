@@ -11,6 +11,8 @@ async fn fresh() -> TestDatabase {
 adapter_contracts::settings_suite!(async { fresh().await.hold(|db| db.settings_store()) });
 adapter_contracts::users_suite!(async { fresh().await.hold(|db| db.user_repository()) });
 adapter_contracts::audit_suite!(async { fresh().await.hold(|db| db.audit_log()) });
+adapter_contracts::runs_suite!(async { fresh().await.hold(|db| db.run_store()) });
+adapter_contracts::daily_stats_suite!(async { fresh().await.hold(|db| db.daily_stats()) });
 
 #[tokio::test]
 async fn migrate_twice_is_a_noop() {

@@ -59,7 +59,8 @@ impl Coded for RunStoreError {
 /// - `list` MUST apply every filter, order by fire time newest first (then attempt, then id, newest
 ///   first) and report the total.
 /// - `stats` counts records of the task with fire time at or after `since`: per status, mean and p95
-///   duration of finished, not skipped runs, and the newest record.
+///   duration of finished, not skipped runs (adapters MAY sample only the newest 10,000), and the newest
+///   record.
 /// - `last_fire` is the newest fire time of the task's `schedule`-triggered records (skips included).
 /// - `abandon` MUST mark every `Running` record of `instance` started before `before` as `Failed` with
 ///   `reason`, finished at `now`, and return how many.

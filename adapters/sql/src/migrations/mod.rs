@@ -9,6 +9,8 @@ mod dialect;
 mod m20261124_000001_settings;
 mod m20261124_000002_users;
 mod m20261124_000003_audit_log;
+mod m20261124_000101_cron_runs;
+mod m20261124_000102_daily_stats;
 
 use crate::connect::SqlDatabase;
 use crate::error::SqlError;
@@ -23,6 +25,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_settings::Migration),
             Box::new(m20261124_000002_users::Migration),
             Box::new(m20261124_000003_audit_log::Migration),
+            Box::new(m20261124_000101_cron_runs::Migration),
+            Box::new(m20261124_000102_daily_stats::Migration),
         ]
     }
 }

@@ -1,0 +1,6 @@
+//! Daily statistics rows in the `daily_stats` table.
+
+mod entity;
+mod store;
+
+pub use store::SqlDailyStats;
