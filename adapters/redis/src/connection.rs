@@ -9,6 +9,7 @@ use crate::bus::{BusShared, RedisEventBus};
 use crate::cache::RedisCache;
 use crate::health::RedisHealthProbe;
 use crate::rate_limit::RedisRateLimiter;
+use crate::schedule::{RedisInstanceRegistry, RedisLock, RedisTaskControl};
 use crate::sessions::RedisSessionStore;
 use fred::clients::WithOptions;
 use fred::prelude::{
@@ -290,6 +291,21 @@ impl RedisBackend {
     /// Fan-out to every instance; all handles from one backend share its subscriber connection.
     pub fn event_bus(&self) -> RedisEventBus {
         RedisEventBus::new(self.bus.clone())
+    }
+
+    /// The scheduler's tick lock, shared by every instance on this server and prefix.
+    pub fn lock(&self) -> RedisLock {
+        RedisLock::new(self.conn.clone())
+    }
+
+    /// Scheduler instance heartbeats.
+    pub fn instances(&self) -> RedisInstanceRegistry {
+        RedisInstanceRegistry::new(self.conn.clone())
+    }
+
+    /// Paused tasks.
+    pub fn task_control(&self) -> RedisTaskControl {
+        RedisTaskControl::new(self.conn.clone())
     }
 
     /// Readiness check (`PING`).

@@ -1,4 +1,5 @@
-//! Redis adapters on fred: sessions, rate limits, cache, event bus and the readiness probe.
+//! Redis adapters on fred: sessions, rate limits, cache, event bus, the readiness probe, and the scheduler's
+//! tick locks, instance heartbeats and paused tasks.
 //!
 //! Everything is reached through [`connect`] (or [`connect_lazy`]), which returns a [`RedisBackend`] that
 //! hands out the adapters over one shared connection pool. Every key and channel carries the configured
@@ -15,6 +16,7 @@ mod delivery;
 mod error;
 mod health;
 mod rate_limit;
+mod schedule;
 mod script;
 mod sessions;
 #[cfg(feature = "testing")]
@@ -25,4 +27,5 @@ pub use cache::RedisCache;
 pub use connection::{RedisBackend, RedisError, RedisOptions, connect, connect_lazy};
 pub use health::RedisHealthProbe;
 pub use rate_limit::RedisRateLimiter;
+pub use schedule::{RedisInstanceRegistry, RedisLock, RedisTaskControl};
 pub use sessions::RedisSessionStore;

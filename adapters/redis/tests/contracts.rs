@@ -35,3 +35,27 @@ mod bus {
         (redis.scoped(redis.backend().event_bus()), redis.scoped(other.event_bus()))
     });
 }
+
+mod lock {
+    use super::*;
+    adapter_contracts::lock_suite!(async {
+        let redis = TestRedis::start().await;
+        redis.scoped(redis.backend().lock())
+    });
+}
+
+mod instances {
+    use super::*;
+    adapter_contracts::instances_suite!(async {
+        let redis = TestRedis::start().await;
+        redis.scoped(redis.backend().instances())
+    });
+}
+
+mod control {
+    use super::*;
+    adapter_contracts::control_suite!(async {
+        let redis = TestRedis::start().await;
+        redis.scoped(redis.backend().task_control())
+    });
+}

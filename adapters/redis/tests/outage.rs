@@ -13,6 +13,7 @@ use domain::cache::Cache;
 use domain::health::HealthProbe;
 use domain::ids::{SessionId, UserId};
 use domain::rate_limit::{Quota, RateDecision, RateLimiter};
+use domain::schedule::{DistributedLock, InstanceRegistry, TaskControl};
 use domain::session::{Session, SessionStore, TokenHash};
 use std::future::Future;
 use std::process::{Child, Command, Stdio};
@@ -83,6 +84,30 @@ async fn assert_everything_unavailable(backend: &RedisBackend) {
     assert_unavailable("bus.subscribe", async { bus.subscribe("t", Arc::new(Recorder::default())).await.map(|_| ()) })
         .await;
     assert_unavailable("health.check", backend.health_probe().check()).await;
+    let (lock, instances, control) = (backend.lock(), backend.instances(), backend.task_control());
+    let task = domain::schedule::TaskName::parse("probe").expect("task name");
+    let key = domain::schedule::LockKey::tick(&task, now);
+    let guard = domain::schedule::LockGuard { key: key.clone(), token: "t".into(), fencing: 1 };
+    assert_unavailable("lock.acquire", lock.acquire(&key, Duration::from_secs(1))).await;
+    assert_unavailable("lock.extend", lock.extend(&guard, Duration::from_secs(1))).await;
+    assert_unavailable("lock.release", lock.release(&guard)).await;
+    let info = domain::schedule::InstanceInfo {
+        id: "i".into(),
+        host: "h".into(),
+        pid: 1,
+        version: "v".into(),
+        started_at: now,
+        last_seen: now,
+        tasks_run: 0,
+    };
+    assert_unavailable("instances.heartbeat", instances.heartbeat(&info, Duration::from_secs(1))).await;
+    assert_unavailable("instances.list", instances.list(now)).await;
+    assert_unavailable("instances.leave", instances.leave("i", now)).await;
+    assert_unavailable("instances.forget_before", instances.forget_before(now)).await;
+    assert_unavailable("control.pause", control.pause(&task, "ops", now)).await;
+    assert_unavailable("control.resume", control.resume(&task)).await;
+    assert_unavailable("control.is_paused", control.is_paused(&task)).await;
+    assert_unavailable("control.paused", control.paused()).await;
 }
 
 #[tokio::test]
