@@ -9,6 +9,7 @@ pub mod auth;
 pub mod context;
 pub mod error;
 pub mod health;
+pub mod maintenance;
 pub mod settings;
 
 pub use context::{Actor, RequestMeta};
