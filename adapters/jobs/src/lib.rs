@@ -8,6 +8,7 @@
 //! Losers do nothing. If the lock backend is down, every instance skips the tick and records why; nothing
 //! ever runs unlocked. See docs/cron.md.
 
+mod console;
 mod engine;
 mod housekeeping;
 mod keeper;
@@ -19,7 +20,9 @@ mod scheduler;
 mod task;
 pub mod tasks;
 mod ticker;
+pub mod web;
 
+pub use console::{ConsoleError, CronConsole, TaskView};
 pub use engine::{Engine, RunNowError};
 pub use options::SchedulerOptions;
 pub use registry::{RegisterError, RegisteredTask};

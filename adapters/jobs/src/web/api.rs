@@ -1,0 +1,393 @@
+//! The cron page's JSON API under `/api/v1/cron`. Handlers resolve the caller (admins only, role re-read),
+//! translate shapes and call the [`CronConsole`]; nothing else.
+
+use crate::console::{CronConsole, STATS_DAYS, TaskView};
+use adapter_http::api::BearerAuth;
+use adapter_http::edge::RequestContext;
+use adapter_http::problem::ApiError;
+use adapter_http::HttpState;
+use chrono::{DateTime, Utc};
+use domain::page::PageRequest;
+use domain::schedule::{
+    InstanceStatus, MisfirePolicy, OverlapPolicy, RunQuery, RunRecord, RunStatus, TaskName, Trigger,
+};
+use domain::ValidationError;
+use poem::Request;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
+use std::sync::Arc;
+
+/// Tags of the cron API.
+#[derive(Tags)]
+enum CronTags {
+    /// Tasks, run history and instances of the distributed scheduler (admin or super_admin role).
+    Cron,
+}
+
+/// The cron operations.
+pub struct CronApi {
+    console: Arc<CronConsole>,
+}
+
+impl CronApi {
+    /// Operations over the console.
+    pub fn new(console: Arc<CronConsole>) -> Self {
+        Self { console }
+    }
+}
+
+/// How a task retries.
+#[derive(Object)]
+struct RetryDto {
+    /// Retries after the first attempt.
+    max_retries: u32,
+    /// Wait before the first retry, ms.
+    initial_backoff_ms: u64,
+    /// Growth factor of the wait.
+    multiplier: u32,
+    /// Longest wait, ms.
+    max_backoff_ms: u64,
+}
+
+/// Counters of the last days' runs.
+#[derive(Object)]
+struct StatsDto {
+    /// Days covered.
+    days: i64,
+    /// Records (skipped ticks included).
+    runs: u64,
+    /// Succeeded runs.
+    succeeded: u64,
+    /// Failed runs.
+    failed: u64,
+    /// Timed-out runs.
+    timed_out: u64,
+    /// Skipped ticks.
+    skipped: u64,
+    /// Runs cancelled by a shutdown.
+    cancelled: u64,
+    /// Runs going on now.
+    running: u64,
+    /// Succeeded over attempted (0..1); absent with no attempted run.
+    success_rate: Option<f64>,
+    /// Mean duration of finished runs, ms.
+    avg_duration_ms: Option<f64>,
+    /// 95th percentile duration of finished runs, ms.
+    p95_duration_ms: Option<u64>,
+}
+
+/// A task as the page shows it.
+#[derive(Object)]
+struct TaskDto {
+    /// Unique name.
+    name: String,
+    /// What it does.
+    description: String,
+    /// Cron expression with seconds (`sec min hour day month weekday`), UTC.
+    schedule: String,
+    /// Next fire time.
+    next_fire: Option<DateTime<Utc>>,
+    /// Timeout, seconds.
+    timeout_secs: f64,
+    /// Retry policy.
+    retry: RetryDto,
+    /// `skip` (no overlapping runs) or `allow`.
+    overlap: String,
+    /// `skip`, or `run_once` after downtime.
+    misfire: String,
+    /// Oldest missed tick still caught up (`run_once` only), seconds.
+    misfire_window_secs: Option<u64>,
+    /// Paused on every instance.
+    paused: bool,
+    /// Who paused it.
+    paused_by: Option<String>,
+    /// When it was paused.
+    paused_at: Option<DateTime<Utc>>,
+    /// The newest run record.
+    last_run: Option<RunDto>,
+    /// Statistics of the last days.
+    stats: StatsDto,
+}
+
+/// One run (or skipped tick).
+#[derive(Object)]
+struct RunDto {
+    /// Record id.
+    id: String,
+    /// Task name.
+    task: String,
+    /// The tick's fire time (manual runs: when requested).
+    fire_time: DateTime<Utc>,
+    /// `schedule`, `manual` or `retry`.
+    trigger: String,
+    /// 1 for the first attempt of a tick.
+    attempt: u32,
+    /// The instance that ran or skipped it.
+    instance: String,
+    /// The lock's fencing token (0 for skipped ticks).
+    fencing: u64,
+    /// `running`, `succeeded`, `failed`, `timed_out`, `skipped` or `cancelled`.
+    status: String,
+    /// Start (or skip) time.
+    started_at: DateTime<Utc>,
+    /// End time.
+    finished_at: Option<DateTime<Utc>>,
+    /// Duration, ms.
+    duration_ms: Option<u64>,
+    /// Error, timeout or skip reason.
+    error: Option<String>,
+}
+
+impl From<RunRecord> for RunDto {
+    fn from(r: RunRecord) -> Self {
+        Self {
+            id: r.id.to_string(),
+            task: r.task.to_string(),
+            fire_time: r.fire_time,
+            trigger: r.trigger.as_str().to_owned(),
+            attempt: r.attempt,
+            instance: r.instance,
+            fencing: r.fencing,
+            status: r.status.as_str().to_owned(),
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            duration_ms: r.duration_ms,
+            error: r.error,
+        }
+    }
+}
+
+impl From<TaskView> for TaskDto {
+    fn from(v: TaskView) -> Self {
+        let t = &v.task;
+        let (misfire, window) = match t.misfire {
+            MisfirePolicy::Skip => ("skip", None),
+            MisfirePolicy::RunOnce { window } => ("run_once", Some(window.as_secs())),
+        };
+        let s = &v.stats;
+        Self {
+            name: t.name.to_string(),
+            description: t.description.clone(),
+            schedule: t.expr.to_string(),
+            next_fire: v.next_fire,
+            timeout_secs: t.timeout.as_secs_f64(),
+            retry: RetryDto {
+                max_retries: t.retry.max_retries,
+                initial_backoff_ms: t.retry.initial_backoff.as_millis() as u64,
+                multiplier: t.retry.multiplier,
+                max_backoff_ms: t.retry.max_backoff.as_millis() as u64,
+            },
+            overlap: match t.overlap {
+                OverlapPolicy::Skip => "skip",
+                OverlapPolicy::Allow => "allow",
+            }
+            .to_owned(),
+            misfire: misfire.to_owned(),
+            misfire_window_secs: window,
+            paused: v.paused.is_some(),
+            paused_by: v.paused.as_ref().map(|p| p.paused_by.clone()),
+            paused_at: v.paused.as_ref().map(|p| p.paused_at),
+            last_run: s.last.clone().map(RunDto::from),
+            stats: StatsDto {
+                days: STATS_DAYS,
+                runs: s.runs,
+                succeeded: s.succeeded,
+                failed: s.failed,
+                timed_out: s.timed_out,
+                skipped: s.skipped,
+                cancelled: s.cancelled,
+                running: s.running,
+                success_rate: s.success_rate(),
+                avg_duration_ms: s.avg_duration_ms,
+                p95_duration_ms: s.p95_duration_ms,
+            },
+        }
+    }
+}
+
+/// A page of runs, newest fire time first.
+#[derive(Object)]
+struct RunPageDto {
+    /// Runs on this page.
+    items: Vec<RunDto>,
+    /// Runs matching the filters.
+    total: u64,
+    /// Page number.
+    page: u32,
+    /// Page size.
+    size: u32,
+}
+
+/// A scheduler instance.
+#[derive(Object)]
+struct InstanceDto {
+    /// Instance id.
+    id: String,
+    /// Host name.
+    host: String,
+    /// Process id.
+    pid: u32,
+    /// exchange version.
+    version: String,
+    /// When it started.
+    started_at: DateTime<Utc>,
+    /// Last heartbeat.
+    last_seen: DateTime<Utc>,
+    /// Runs it started.
+    tasks_run: u64,
+    /// Heartbeating (and not stopped).
+    alive: bool,
+    /// When it stopped gracefully.
+    left_at: Option<DateTime<Utc>>,
+}
+
+impl From<InstanceStatus> for InstanceDto {
+    fn from(s: InstanceStatus) -> Self {
+        Self {
+            id: s.info.id,
+            host: s.info.host,
+            pid: s.info.pid,
+            version: s.info.version,
+            started_at: s.info.started_at,
+            last_seen: s.info.last_seen,
+            tasks_run: s.info.tasks_run,
+            alive: s.alive,
+            left_at: s.left_at,
+        }
+    }
+}
+
+/// A manual run was started.
+#[derive(Object)]
+struct RunRequestedDto {
+    /// The task.
+    task: String,
+    /// Recorded as the run's fire time; the run appears in the history with trigger `manual`.
+    requested_at: DateTime<Utc>,
+}
+
+#[derive(ApiResponse)]
+enum RunRequested {
+    /// The run started on this instance (through the same lock as scheduled ticks).
+    #[oai(status = 202)]
+    Accepted(Json<RunRequestedDto>),
+}
+
+fn parse_filter<T: std::str::FromStr<Err = ValidationError>>(
+    field: &str,
+    raw: Option<String>,
+) -> Result<Option<T>, ApiError> {
+    match raw.filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse::<T>().map(Some).map_err(|e| ValidationError::new(field, e.violation).into()),
+    }
+}
+
+#[OpenApi(prefix_path = "/api/v1/cron", tag = "CronTags::Cron")]
+impl CronApi {
+    /// Every task: schedule, next run, pause state, last run and statistics of the last 7 days.
+    #[oai(path = "/tasks", method = "get", operation_id = "cron_list_tasks")]
+    async fn tasks(&self, req: &Request, auth: BearerAuth) -> Result<Json<Vec<TaskDto>>, ApiError> {
+        let actor = admin(req, &auth).await?;
+        Ok(Json(self.console.tasks(&actor).await?.into_iter().map(TaskDto::from).collect()))
+    }
+
+    /// One task; 404 `cron.task_not_found` for an unknown name.
+    #[oai(path = "/tasks/:name", method = "get", operation_id = "cron_get_task")]
+    async fn task(&self, req: &Request, auth: BearerAuth, name: Path<String>) -> Result<Json<TaskDto>, ApiError> {
+        let actor = admin(req, &auth).await?;
+        Ok(Json(self.console.task(&actor, &name.0).await?.into()))
+    }
+
+    /// Runs the task now on this instance, through the same lock as its ticks (trigger `manual`), even
+    /// while it is paused.
+    #[oai(path = "/tasks/:name/run", method = "post", operation_id = "cron_run_now")]
+    async fn run_now(&self, req: &Request, auth: BearerAuth, name: Path<String>) -> Result<RunRequested, ApiError> {
+        let actor = admin(req, &auth).await?;
+        let meta = RequestContext::of(req).meta();
+        let at = self.console.run_now(&actor, &name.0, &meta).await?;
+        Ok(RunRequested::Accepted(Json(RunRequestedDto { task: name.0, requested_at: at })))
+    }
+
+    /// Pauses the task on every instance: its ticks are not run until resumed. Pausing twice is harmless.
+    #[oai(path = "/tasks/:name/pause", method = "post", operation_id = "cron_pause")]
+    async fn pause(&self, req: &Request, auth: BearerAuth, name: Path<String>) -> Result<Json<TaskDto>, ApiError> {
+        let actor = admin(req, &auth).await?;
+        let meta = RequestContext::of(req).meta();
+        Ok(Json(self.console.pause(&actor, &name.0, &meta).await?.into()))
+    }
+
+    /// Resumes a paused task on every instance.
+    #[oai(path = "/tasks/:name/resume", method = "post", operation_id = "cron_resume")]
+    async fn resume(&self, req: &Request, auth: BearerAuth, name: Path<String>) -> Result<Json<TaskDto>, ApiError> {
+        let actor = admin(req, &auth).await?;
+        let meta = RequestContext::of(req).meta();
+        Ok(Json(self.console.resume(&actor, &name.0, &meta).await?.into()))
+    }
+
+    /// Run history, newest fire time first, with page/size pagination (size at most 100) and filters.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/runs", method = "get", operation_id = "cron_list_runs")]
+    async fn runs(
+        &self,
+        req: &Request,
+        auth: BearerAuth,
+        /// Only this task.
+        task: Query<Option<String>>,
+        /// Only this status: running, succeeded, failed, timed_out, skipped, cancelled.
+        status: Query<Option<String>>,
+        /// Only this trigger: schedule, manual, retry.
+        trigger: Query<Option<String>>,
+        /// Only runs of this instance.
+        instance: Query<Option<String>>,
+        /// Fire time at or after (RFC 3339).
+        from: Query<Option<DateTime<Utc>>>,
+        /// Fire time before (RFC 3339).
+        to: Query<Option<DateTime<Utc>>>,
+        /// Page number, from 1.
+        page: Query<Option<u32>>,
+        /// Page size, 1 to 100 (default 20).
+        size: Query<Option<u32>>,
+    ) -> Result<Json<RunPageDto>, ApiError> {
+        let actor = admin(req, &auth).await?;
+        let task = match task.0.filter(|t| !t.is_empty()) {
+            None => None,
+            Some(raw) => Some(TaskName::parse(&raw).map_err(|_| {
+                ApiError::from(crate::console::ConsoleError::TaskNotFound(raw.clone()))
+            })?),
+        };
+        let query = RunQuery {
+            task,
+            status: parse_filter::<RunStatus>("status", status.0)?,
+            trigger: parse_filter::<Trigger>("trigger", trigger.0)?,
+            instance: instance.0.filter(|s| !s.is_empty()),
+            from: from.0,
+            to: to.0,
+            page: PageRequest::new(page.0.unwrap_or(1), size.0.unwrap_or(20))?,
+        };
+        let found = self.console.runs(&actor, &query).await?;
+        Ok(Json(RunPageDto {
+            total: found.total,
+            page: found.page,
+            size: found.size,
+            items: found.items.into_iter().map(RunDto::from).collect(),
+        }))
+    }
+
+    /// Every scheduler instance: alive while it heartbeats, dead after `cron.instance_ttl_secs` of silence.
+    #[oai(path = "/instances", method = "get", operation_id = "cron_list_instances")]
+    async fn instances(&self, req: &Request, auth: BearerAuth) -> Result<Json<Vec<InstanceDto>>, ApiError> {
+        let actor = admin(req, &auth).await?;
+        Ok(Json(self.console.instances(&actor).await?.into_iter().map(InstanceDto::from).collect()))
+    }
+}
+
+/// Resolves the caller with its current role; non-admins get 403 `auth.forbidden`.
+async fn admin(req: &Request, auth: &BearerAuth) -> Result<application::Actor, ApiError> {
+    let state = req
+        .data::<HttpState>()
+        .ok_or_else(|| ApiError::new(poem::http::StatusCode::INTERNAL_SERVER_ERROR, "internal").with_cause("HttpState missing"))?;
+    Ok(state.admin.actor(&auth.0).await?)
+}
+

@@ -1,0 +1,48 @@
+//! The cron web page on its own port (`cron.web_port`, 8081): the page itself (embedded, works offline), its
+//! JSON API (poem-openapi, spec at `/openapi.json`, docs at `/docs`), the platform's login operations and
+//! ops endpoints, all behind adapter-http's edge so errors, request ids, locales and access logs look the same
+//! as on the main API.
+
+mod api;
+mod page;
+
+pub use api::CronApi;
+
+use crate::console::CronConsole;
+use adapter_http::HttpState;
+use adapter_http::api::{AuthApi, OpsApi};
+use adapter_http::edge::Edge;
+use poem::{Endpoint, EndpointExt, Route};
+use poem_openapi::OpenApiService;
+use std::sync::Arc;
+
+/// The operation groups served on the cron port.
+pub type CronApis = (AuthApi, CronApi, OpsApi);
+
+/// The OpenAPI service of the cron port.
+pub fn service(state: HttpState, console: Arc<CronConsole>) -> OpenApiService<CronApis, ()> {
+    let apis = (AuthApi::new(state.clone()), CronApi::new(console), OpsApi::new(state));
+    OpenApiService::new(apis, "exchange cron API", env!("CARGO_PKG_VERSION"))
+        .description(include_str!("description.md"))
+        .server("/")
+}
+
+/// The whole cron web application.
+pub fn app(state: HttpState, console: Arc<CronConsole>) -> impl Endpoint {
+    let api = service(state.clone(), console);
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    Route::new()
+        .at("/", page::index)
+        .at("/assets/:file", page::asset)
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .nest("/", api)
+        .data(state.clone())
+        .with(Edge::new(state))
+}
+
+/// The cron port's OpenAPI document as JSON.
+pub fn openapi_spec(state: HttpState, console: Arc<CronConsole>) -> String {
+    service(state, console).spec()
+}
