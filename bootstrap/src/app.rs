@@ -16,6 +16,7 @@ pub struct Application {
     acceptor: TcpAcceptor,
     addr: SocketAddr,
     services: Arc<Services>,
+    backends: Arc<Backends>,
     lifecycle: Arc<Lifecycle>,
 }
 
@@ -37,7 +38,7 @@ impl Application {
             .into_iter()
             .find_map(|a| a.as_socket_addr().copied())
             .context("the listener has no socket address")?;
-        Ok(Self { config, acceptor, addr, services, lifecycle })
+        Ok(Self { config, acceptor, addr, services, backends, lifecycle })
     }
 
     /// The address actually bound (tests bind port 0 and read it here).
@@ -55,10 +56,19 @@ impl Application {
         self.lifecycle.clone()
     }
 
+    /// Starts the scheduler and its web page in this process (`serve --with-cron`); returns the page's address.
+    pub async fn start_cron(&self) -> anyhow::Result<SocketAddr> {
+        let cron = crate::scheduler::CronServer::build(&self.config, &self.backends, &self.services).await?;
+        let addr = cron.local_addr();
+        cron.start(&self.config, &self.services, &self.lifecycle);
+        Ok(addr)
+    }
+
     /// Serves until `stop` resolves, then stops accepting, lets in-flight requests finish (bounded by
     /// `server.shutdown_timeout_secs`), stops background components and closes the backends.
     pub async fn run_until_stopped(self, stop: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let timeout = Duration::from_secs(self.config.server.shutdown_timeout_secs);
+        let components_timeout = crate::commands::cron::shutdown_bound(&self.config);
         let metrics = crate::metrics::prometheus()
             .map(|handle| Arc::new(move || handle.render()) as Arc<dyn Fn() -> String + Send + Sync>);
         let endpoint = adapter_http::app(self.services.http_state(&self.config, metrics));
@@ -77,7 +87,7 @@ impl Application {
             .run_with_graceful_shutdown(endpoint, signal, Some(timeout))
             .await
             .context("serving HTTP")?;
-        self.lifecycle.shutdown(timeout).await;
+        self.lifecycle.shutdown(components_timeout).await;
         tracing::info!("exchange stopped");
         Ok(())
     }

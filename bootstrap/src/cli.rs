@@ -24,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the HTTP API and WebSocket server until SIGINT/SIGTERM.
     Serve(ServeArgs),
+    /// Run the distributed scheduler and its web page (`cron.web_port`, 8081) until SIGINT/SIGTERM.
+    Cron(CronArgs),
     /// Apply pending database migrations, then exit.
     Migrate,
     /// Print the OpenAPI 3 document of the HTTP API as JSON.
@@ -34,4 +36,12 @@ pub enum Command {
 
 /// Options of `serve`.
 #[derive(Debug, Default, Args)]
-pub struct ServeArgs {}
+pub struct ServeArgs {
+    /// Also run the scheduler and its web page in this process (small setups).
+    #[arg(long)]
+    pub with_cron: bool,
+}
+
+/// Options of `cron`.
+#[derive(Debug, Default, Args)]
+pub struct CronArgs {}

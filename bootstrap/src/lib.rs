@@ -10,4 +10,5 @@ pub mod config;
 pub mod lifecycle;
 pub mod logging;
 pub mod metrics;
+pub mod scheduler;
 pub mod wiring;

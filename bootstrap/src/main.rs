@@ -44,6 +44,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match command {
             Command::Serve(args) => commands::serve::run(config, args).await,
+            Command::Cron(args) => commands::cron::run(config, args).await,
             Command::Migrate => commands::migrate::run(config).await,
             Command::Openapi | Command::Keygen => Ok(()),
         }

@@ -5,8 +5,12 @@ use crate::cli::ServeArgs;
 use crate::config::AppConfig;
 use crate::lifecycle::termination_signal;
 
-/// Builds the application and serves until a termination signal.
-pub async fn run(config: AppConfig, _args: ServeArgs) -> anyhow::Result<()> {
+/// Builds the application (with the scheduler and its page when `--with-cron`) and serves until a
+/// termination signal.
+pub async fn run(config: AppConfig, args: ServeArgs) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
+    if args.with_cron {
+        app.start_cron().await?;
+    }
     app.run_until_stopped(termination_signal()).await
 }

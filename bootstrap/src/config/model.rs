@@ -201,6 +201,68 @@ pub struct CronConfig {
     pub instance_id: String,
     /// Days of run history kept.
     pub run_retention_days: u32,
+    /// Seconds between two heartbeats of an instance.
+    #[serde(default = "default_heartbeat_interval")]
+    pub heartbeat_interval_secs: u64,
+    /// Seconds of silence after which an instance is shown dead and its running records are failed.
+    #[serde(default = "default_instance_ttl")]
+    pub instance_ttl_secs: u64,
+    /// Seconds a tick's lock lives without extension; running tasks extend it every third of this.
+    #[serde(default = "default_lock_lease")]
+    pub lock_lease_secs: u64,
+    /// Seconds an instance may fire a tick late and still try it; later ticks are recorded as missed.
+    #[serde(default = "default_misfire_grace")]
+    pub misfire_grace_secs: u64,
+    /// Timeout of tasks that name none (seconds).
+    #[serde(default = "default_task_timeout")]
+    pub default_timeout_secs: u64,
+    /// Longest a graceful shutdown waits for running tasks before cancelling them (seconds).
+    #[serde(default = "default_cron_shutdown")]
+    pub shutdown_timeout_secs: u64,
+    /// Register the two example tasks (`example-hello`, `example-flaky`).
+    #[serde(default)]
+    pub examples: bool,
+    /// Test probe: when set, every-second `probe` tasks append one line per execution to this file.
+    #[serde(default)]
+    pub probe_file: String,
+    /// Number of probe tasks (`probe`, `probe-2`, ...), for benchmarks.
+    #[serde(default = "default_probe_tasks")]
+    pub probe_tasks: u32,
+    /// How long each probe run works (ms).
+    #[serde(default = "default_probe_work")]
+    pub probe_work_ms: u64,
+}
+
+fn default_heartbeat_interval() -> u64 {
+    5
+}
+
+fn default_instance_ttl() -> u64 {
+    15
+}
+
+fn default_lock_lease() -> u64 {
+    30
+}
+
+fn default_misfire_grace() -> u64 {
+    5
+}
+
+fn default_task_timeout() -> u64 {
+    300
+}
+
+fn default_cron_shutdown() -> u64 {
+    25
+}
+
+fn default_probe_tasks() -> u32 {
+    1
+}
+
+fn default_probe_work() -> u64 {
+    300
 }
 
 /// Output format of log lines.

@@ -98,7 +98,22 @@ pub(super) fn validate(c: &AppConfig) -> Result<(), ConfigError> {
     range(rl.api_per_minute_user, 1, 1_000_000, "rate_limit.api_per_minute_user")?;
     range(rl.login_failures, 1, 1_000, "rate_limit.login_failures")?;
 
-    range(c.cron.run_retention_days, 1, 3650, "cron.run_retention_days")?;
+    let cr = &c.cron;
+    range(cr.run_retention_days, 1, 3650, "cron.run_retention_days")?;
+    require(!cr.web_host.trim().is_empty(), "cron.web_host", "expected an interface address such as 127.0.0.1")?;
+    require(
+        cr.instance_id.len() <= 128 && cr.instance_id.chars().all(|ch| ch.is_ascii_graphic()),
+        "cron.instance_id",
+        "expected at most 128 printable ASCII characters without spaces (or empty for <host>-<pid>)",
+    )?;
+    range(cr.heartbeat_interval_secs, 1, 300, "cron.heartbeat_interval_secs")?;
+    range(cr.instance_ttl_secs, cr.heartbeat_interval_secs * 2, 3600, "cron.instance_ttl_secs")?;
+    range(cr.lock_lease_secs, 3, 3600, "cron.lock_lease_secs")?;
+    range(cr.misfire_grace_secs, 1, 3600, "cron.misfire_grace_secs")?;
+    range(cr.default_timeout_secs, 1, 7 * 86_400, "cron.default_timeout_secs")?;
+    range(cr.shutdown_timeout_secs, 1, 3600, "cron.shutdown_timeout_secs")?;
+    range(cr.probe_tasks, 1, 10_000, "cron.probe_tasks")?;
+    range(cr.probe_work_ms, 0, 60_000, "cron.probe_work_ms")?;
 
     let l = &c.log;
     require(

@@ -12,7 +12,7 @@ use crate::console::CronConsole;
 use adapter_http::HttpState;
 use adapter_http::api::{AuthApi, OpsApi};
 use adapter_http::edge::Edge;
-use poem::{Endpoint, EndpointExt, Route};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Route};
 use poem_openapi::OpenApiService;
 use std::sync::Arc;
 
@@ -33,11 +33,10 @@ pub fn app(state: HttpState, console: Arc<CronConsole>) -> impl Endpoint {
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     Route::new()
-        .at("/", page::index)
         .at("/assets/:file", page::asset)
         .at("/openapi.json", spec)
         .nest("/docs", docs)
-        .nest("/", api)
+        .nest("/", page::IndexOr(api.into_endpoint()))
         .data(state.clone())
         .with(Edge::new(state))
 }

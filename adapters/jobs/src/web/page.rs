@@ -2,7 +2,7 @@
 
 use poem::http::StatusCode;
 use poem::web::Path;
-use poem::{IntoResponse, Response, handler};
+use poem::{Endpoint, IntoResponse, Request, Response, handler};
 
 const INDEX: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
@@ -16,10 +16,19 @@ fn respond(body: &'static str, content_type: &'static str) -> Response {
         .body(body)
 }
 
-/// `GET /`: the page.
-#[handler]
-pub(super) fn index() -> Response {
-    respond(INDEX, "text/html; charset=utf-8")
+/// Serves the page at `/` and hands every other path to the API it wraps (a route nested at `/` would
+/// otherwise answer `/` itself).
+pub(super) struct IndexOr<E>(pub(super) E);
+
+impl<E: Endpoint> Endpoint for IndexOr<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        if req.uri().path() == "/" || req.uri().path() == "/index.html" {
+            return Ok(respond(INDEX, "text/html; charset=utf-8"));
+        }
+        self.0.call(req).await.map(IntoResponse::into_response)
+    }
 }
 
 /// `GET /assets/:file`: its script and style sheet.
