@@ -46,6 +46,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => commands::serve::run(config, args).await,
             Command::Cron(args) => commands::cron::run(config, args).await,
             Command::Migrate => commands::migrate::run(config).await,
+            Command::InitAdmin(args) => commands::init_admin::run(config, args).await,
             Command::Openapi | Command::Keygen => Ok(()),
         }
     });

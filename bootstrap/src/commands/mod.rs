@@ -1,6 +1,7 @@
 //! One module per subcommand of the `exchange` binary.
 
 pub mod cron;
+pub mod init_admin;
 pub mod keygen;
 pub mod migrate;
 pub mod openapi;
