@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod backends;
+pub mod cron;
 
 pub use api::{Api, Reply, Tokens};
 pub use backends::{Composition, SharedBackends, World};
@@ -57,12 +58,19 @@ pub fn run_once(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 pub struct ServerBuilder {
     env: Vec<(String, String)>,
     args: Vec<String>,
+    /// `exchange cron` instead of `exchange serve`: the process serves the cron page on the chosen port.
+    cron: bool,
 }
 
 impl ServerBuilder {
     /// `exchange serve` with `configs/test.json`.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// `exchange cron` with `configs/test.json`: the scheduler, its page on the chosen port (`Server::port`).
+    pub fn cron() -> Self {
+        Self { cron: true, ..Self::default() }
     }
 
     /// Sets one environment variable (e.g. `EXCHANGE__SERVER__BODY_LIMIT`).
@@ -89,14 +97,14 @@ impl ServerBuilder {
         let stdout = std::fs::File::create(dir.path().join("stdout.log")).expect("stdout file");
         let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file");
         let mut cmd = Command::new(exchange_bin());
-        cmd.arg("serve")
+        cmd.arg(if self.cron { "cron" } else { "serve" })
             .args(&self.args)
             .current_dir(dir.path())
             .stdout(Stdio::from(stdout))
             .stderr(Stdio::from(stderr));
         cmd.env("EXCHANGE_CONFIG_DIR", workspace_root().join("configs"))
             .env("EXCHANGE_ENV", "test")
-            .env("EXCHANGE__SERVER__PORT", port.to_string());
+            .env(if self.cron { "EXCHANGE__CRON__WEB_PORT" } else { "EXCHANGE__SERVER__PORT" }, port.to_string());
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
