@@ -21,6 +21,7 @@ mod accounts;
 mod admin;
 mod bad_input;
 mod config;
+mod cron_api;
 mod cron_cluster;
 mod errors;
 mod ops;
