@@ -23,6 +23,7 @@ mod bad_input;
 mod config;
 mod cron_api;
 mod cron_cluster;
+mod cron_page;
 mod errors;
 mod ops;
 mod purity;

@@ -38,8 +38,11 @@ const I18N = {
 const STATUSES = ["running", "succeeded", "failed", "timed_out", "skipped", "cancelled"];
 const TRIGGERS = ["schedule", "manual", "retry"];
 
+// Language: `?lang=` (as on the API), then the last choice, then the browser's, zh-CN by default.
+const queryLang = new URLSearchParams(location.search).get("lang");
+const pickLang = (tag) => (tag && tag.toLowerCase().startsWith("en") ? "en" : tag && tag.toLowerCase().startsWith("zh") ? "zh-CN" : null);
 const state = {
-  lang: localStorage.getItem("cron.lang") || (navigator.language && navigator.language.startsWith("en") ? "en" : "zh-CN"),
+  lang: pickLang(queryLang) || localStorage.getItem("cron.lang") || pickLang(navigator.language) || "zh-CN",
   token: sessionStorage.getItem("cron.token"),
   page: 1, size: 20, total: 0, timer: null,
 };
