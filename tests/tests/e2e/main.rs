@@ -24,6 +24,7 @@ mod config;
 mod cron_api;
 mod cron_cluster;
 mod cron_page;
+mod cron_redis_outage;
 mod errors;
 mod ops;
 mod purity;
