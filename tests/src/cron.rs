@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// One execution, as the probe wrote it: `<fire time> <task> <instance> <run id>`.
+/// One execution, as the probe wrote it: `<fire time> <task> <instance> <run id> <started, unix µs>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProbeLine {
     /// The tick.
@@ -18,6 +18,8 @@ pub struct ProbeLine {
     pub task: String,
     /// Which instance ran it.
     pub instance: String,
+    /// When the run started (wall clock of the instance).
+    pub started: DateTime<Utc>,
 }
 
 /// Every execution recorded so far (a half-written last line is ignored).
@@ -30,7 +32,8 @@ pub fn read_probe(path: &Path) -> Vec<ProbeLine> {
             let task = parts.next()?.to_owned();
             let instance = parts.next()?.to_owned();
             parts.next()?;
-            Some(ProbeLine { fire, task, instance })
+            let started = DateTime::<Utc>::from_timestamp_micros(parts.next()?.parse().ok()?)?;
+            Some(ProbeLine { fire, task, instance, started })
         })
         .collect()
 }

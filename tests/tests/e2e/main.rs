@@ -22,6 +22,7 @@ mod admin;
 mod bad_input;
 mod config;
 mod cron_api;
+mod cron_bench;
 mod cron_cluster;
 mod cron_page;
 mod cron_redis_outage;

@@ -1,5 +1,5 @@
 //! The probe: an every-second task that appends one line per execution to a file, so tests and benchmarks
-//! count executions without trusting the run store they are checking. Registered only when
+//! count executions (and measure how late they start) without trusting the run store they are checking. Registered only when
 //! `cron.probe_file` is set.
 
 use crate::task::{Schedule, Task, TaskContext, TaskError, TaskServices};
@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Appends `<fire time> <task> <instance> <run id>` to `file`, then works for `work`.
+/// Appends `<fire time> <task> <instance> <run id> <started, unix µs>` to `file`, then works for `work`.
 pub struct ProbeTask {
     name: String,
     file: PathBuf,
@@ -48,8 +48,9 @@ impl Task for ProbeTask {
     }
 
     async fn run(&self, ctx: TaskContext, _services: &TaskServices) -> Result<(), TaskError> {
+        let started = chrono::Utc::now().timestamp_micros();
         let line = format!(
-            "{} {} {} {}\n",
+            "{} {} {} {} {started}\n",
             ctx.fire_time.to_rfc3339_opts(SecondsFormat::Secs, true),
             ctx.task,
             ctx.instance,
