@@ -120,8 +120,7 @@ impl MaintenanceService {
 mod tests {
     use super::*;
     use adapter_memory::{
-        MemoryAuditLog, MemoryDailyStats, MemoryEventBus, MemorySessionStore, MemorySettingsStore,
-        MemoryUserRepository,
+        MemoryAuditLog, MemoryDailyStats, MemoryEventBus, MemorySessionStore, MemorySettingsStore, MemoryUserRepository,
     };
     use domain::ids::UserId;
     use domain::locale::Locale;

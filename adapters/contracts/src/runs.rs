@@ -4,9 +4,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::InfraError;
 use domain::page::PageRequest;
-use domain::schedule::{
-    RunId, RunOutcome, RunQuery, RunRecord, RunStatus, RunStore, RunStoreError, TaskName, Trigger,
-};
+use domain::schedule::{RunId, RunOutcome, RunQuery, RunRecord, RunStatus, RunStore, RunStoreError, TaskName, Trigger};
 
 /// A fixed instant `secs` after the suite's epoch, whole seconds like fire times.
 pub fn at(secs: i64) -> DateTime<Utc> {
@@ -74,7 +72,10 @@ pub async fn a_newer_token_takes_the_slot_over(store: &dyn RunStore) {
     assert_eq!(get(store, first.id).await, Some(first.clone()), "refused starts change nothing");
     let takeover = run(&t, 0, 1, 11);
     store.start(&takeover).await.expect("newer token");
-    stale("old holder finishing", store.finish(first.id, 10, &outcome(RunStatus::Succeeded, 1, None, first.started_at)).await);
+    stale(
+        "old holder finishing",
+        store.finish(first.id, 10, &outcome(RunStatus::Succeeded, 1, None, first.started_at)).await,
+    );
     let page = store.list(&RunQuery { task: Some(t.clone()), ..Default::default() }).await.expect("list");
     assert_eq!(page.total, 1, "one record per slot");
     assert_eq!(page.items[0].id, takeover.id);
@@ -100,17 +101,19 @@ pub async fn concurrent_starts_keep_the_largest_token(store: &dyn RunStore) {
 pub async fn skips_are_recorded_once_and_yield_to_a_start(store: &dyn RunStore) {
     let t = task();
     let skip = |inst: &str| RunRecord::skipped(t.clone(), at(5), inst, "redis unavailable", at(5));
-    let results = futures::future::join_all((0..4).map(|i| async move {
-        store.record_skip(&skip(&format!("inst-{i}"))).await
-    }))
-    .await;
+    let results =
+        futures::future::join_all((0..4).map(|i| async move { store.record_skip(&skip(&format!("inst-{i}"))).await }))
+            .await;
     let inserted = results.into_iter().map(|r| r.expect("record_skip")).filter(|b| *b).count();
     assert_eq!(inserted, 1);
     assert!(!store.record_skip(&skip("late")).await.expect("again"));
     let page = store.list(&RunQuery { task: Some(t.clone()), ..Default::default() }).await.expect("list");
     assert_eq!(page.total, 1);
     let stored = &page.items[0];
-    assert_eq!((stored.status, stored.error.as_deref(), stored.fencing), (RunStatus::Skipped, Some("redis unavailable"), 0));
+    assert_eq!(
+        (stored.status, stored.error.as_deref(), stored.fencing),
+        (RunStatus::Skipped, Some("redis unavailable"), 0)
+    );
 
     let started = run(&t, 5, 1, 1);
     store.start(&started).await.expect("a locked start replaces a skip");
@@ -153,12 +156,13 @@ pub async fn list_filters_orders_and_pages(store: &dyn RunStore) {
     assert_eq!(retries.items.iter().map(|r| r.id).collect::<Vec<_>>(), vec![retry.id]);
     let inst = store.list(&q(|q| q.instance = Some("inst-2".into()))).await.expect("instance");
     assert_eq!(inst.total, 1);
-    let window = store.list(&q(|q| {
-        q.from = Some(at(10));
-        q.to = Some(at(30));
-    }))
-    .await
-    .expect("window");
+    let window = store
+        .list(&q(|q| {
+            q.from = Some(at(10));
+            q.to = Some(at(30));
+        }))
+        .await
+        .expect("window");
     assert_eq!(window.items.iter().map(|r| r.id).collect::<Vec<_>>(), vec![ids[2], ids[1]]);
     let page2 = store.list(&q(|q| q.page = PageRequest::new(2, 3).unwrap())).await.expect("page 2");
     assert_eq!((page2.total, page2.page, page2.size), (7, 2, 3));
@@ -216,7 +220,10 @@ pub async fn abandon_fails_the_dead_instances_running_records(store: &dyn RunSto
     let n = store.abandon("dead", at(50), "instance dead stopped heartbeating", at(60)).await.expect("abandon");
     assert_eq!(n, 1);
     let failed = get(store, mine.id).await.expect("stored");
-    assert_eq!((failed.status, failed.error.as_deref()), (RunStatus::Failed, Some("instance dead stopped heartbeating")));
+    assert_eq!(
+        (failed.status, failed.error.as_deref()),
+        (RunStatus::Failed, Some("instance dead stopped heartbeating"))
+    );
     assert_eq!((failed.finished_at, failed.duration_ms), (Some(at(60)), Some(60_000)));
     assert_eq!(get(store, mine_later.id).await.expect("stored").status, RunStatus::Running);
     assert_eq!(get(store, theirs.id).await.expect("stored").status, RunStatus::Running);

@@ -4,6 +4,7 @@
 use crate::engine::Engine;
 use chrono::Duration as ChronoDuration;
 use domain::schedule::InstanceInfo;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -39,7 +40,9 @@ pub(crate) async fn on_start(engine: &Engine) {
     let reason = format!("instance {id} restarted while the run was going");
     match engine.ports.runs.abandon(id, engine.started_at, &reason, now).await {
         Ok(0) => {}
-        Ok(n) => tracing::warn!(target: "cron", abandoned = n, "runs left running by this instance's previous life marked failed"),
+        Ok(n) => {
+            tracing::warn!(target: "cron", abandoned = n, "runs left running by this instance's previous life marked failed")
+        }
         Err(e) => tracing::warn!(target: "cron", error = %e, "cannot check for runs left by a previous life"),
     }
     heartbeat(engine).await;
@@ -52,8 +55,9 @@ pub(crate) async fn on_stop(engine: &Engine) {
     }
 }
 
-/// Fails the running records of every dead instance.
-async fn reap(engine: &Engine) {
+/// Fails the running records of every instance that died since the last look (each dead instance once; one
+/// that comes back to life is watched again).
+async fn reap(engine: &Engine, reaped: &mut HashSet<String>) {
     let now = engine.ports.clock.now();
     let instances = match engine.ports.instances.list(now).await {
         Ok(list) => list,
@@ -62,11 +66,19 @@ async fn reap(engine: &Engine) {
             return;
         }
     };
+    reaped.retain(|id| instances.iter().any(|i| i.info.id == *id && !i.alive));
     for dead in instances.iter().filter(|i| !i.alive && i.info.id != engine.options.instance_id) {
+        if reaped.contains(&dead.info.id) {
+            continue;
+        }
         let reason = format!("instance {} stopped heartbeating while the run was going", dead.info.id);
         match engine.ports.runs.abandon(&dead.info.id, now, &reason, now).await {
-            Ok(0) => {}
-            Ok(n) => tracing::warn!(target: "cron", instance = %dead.info.id, failed = n, "runs of a dead instance marked failed"),
+            Ok(n) => {
+                if n > 0 {
+                    tracing::warn!(target: "cron", instance = %dead.info.id, failed = n, "runs of a dead instance marked failed");
+                }
+                reaped.insert(dead.info.id.clone());
+            }
             Err(e) => tracing::warn!(target: "cron", error = %e, "cannot fail a dead instance's runs"),
         }
     }
@@ -86,13 +98,14 @@ async fn purge(engine: &Engine) {
 /// The loop: heartbeat and reap every `heartbeat_interval`, purge hourly, until `stop`.
 pub(crate) async fn run(engine: Arc<Engine>, stop: CancellationToken) {
     let mut last_purge: Option<tokio::time::Instant> = None;
+    let mut reaped = HashSet::new();
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(engine.options.heartbeat_interval) => {}
         }
         heartbeat(&engine).await;
-        reap(&engine).await;
+        reap(&engine, &mut reaped).await;
         if last_purge.is_none_or(|t| t.elapsed() >= PURGE_EVERY) {
             purge(&engine).await;
             last_purge = Some(tokio::time::Instant::now());

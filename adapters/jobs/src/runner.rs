@@ -87,7 +87,8 @@ impl Engine {
             let late = self.now() - fire;
             let grace = chrono::Duration::from_std(self.options.misfire_grace).unwrap_or(chrono::Duration::MAX);
             if late > grace {
-                let reason = format!("missed: this instance fired it {} ms late (cron.misfire_grace_secs)", millis(late));
+                let reason =
+                    format!("missed: this instance fired it {} ms late (cron.misfire_grace_secs)", millis(late));
                 self.skip(&task, fire, &reason).await;
                 return;
             }
@@ -194,7 +195,8 @@ impl Engine {
         keeper: &Keeper,
     ) -> Attempt {
         let started = self.now();
-        let record = RunRecord::started(task.name.clone(), fire, trigger, attempt, &self.options.instance_id, fencing, started);
+        let record =
+            RunRecord::started(task.name.clone(), fire, trigger, attempt, &self.options.instance_id, fencing, started);
         let recorded = match self.ports.runs.start(&record).await {
             Ok(()) => true,
             Err(RunStoreError::Stale) => {

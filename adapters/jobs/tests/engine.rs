@@ -6,8 +6,8 @@ use adapter_jobs::{
     TaskError, TaskServices,
 };
 use adapter_memory::{
-    MemoryAuditLog, MemoryCache, MemoryDailyStats, MemoryEventBus, MemoryInstanceRegistry, MemoryLock,
-    MemoryRunStore, MemorySessionStore, MemorySettingsStore, MemoryTaskControl, MemoryUserRepository,
+    MemoryAuditLog, MemoryCache, MemoryDailyStats, MemoryEventBus, MemoryInstanceRegistry, MemoryLock, MemoryRunStore,
+    MemorySessionStore, MemorySettingsStore, MemoryTaskControl, MemoryUserRepository,
 };
 use application::admin::AdminService;
 use application::maintenance::MaintenanceService;
@@ -61,7 +61,17 @@ fn services() -> TaskServices {
         settings.clone(),
         clock.clone(),
     ));
-    TaskServices { clock, users, sessions, settings, admin, audit, maintenance, cache: Arc::new(MemoryCache::default()), bus }
+    TaskServices {
+        clock,
+        users,
+        sessions,
+        settings,
+        admin,
+        audit,
+        maintenance,
+        cache: Arc::new(MemoryCache::default()),
+        bus,
+    }
 }
 
 fn ports(lock: Arc<dyn DistributedLock>, runs: Arc<MemoryRunStore>) -> SchedulerPorts {
@@ -176,11 +186,11 @@ async fn three_engines_on_one_lock_run_each_tick_once() {
     let stop = CancellationToken::new();
     let mut handles = Vec::new();
     for i in 0..3 {
-        let e = engine(ports(lock.clone(), runs.clone()), &format!("inst-{i}"), vec![Probe {
-            name: "tick",
-            log: log.clone(),
-            mode: Mode::Quick,
-        }]);
+        let e = engine(
+            ports(lock.clone(), runs.clone()),
+            &format!("inst-{i}"),
+            vec![Probe { name: "tick", log: log.clone(), mode: Mode::Quick }],
+        );
         handles.push(tokio::spawn(e.run(stop.clone())));
     }
     eventually("five ticks", Duration::from_secs(15), async || {
@@ -207,12 +217,16 @@ async fn failures_panics_timeouts_and_retries_are_recorded_and_the_scheduler_goe
     let runs = Arc::new(MemoryRunStore::default());
     let log: Log = Arc::default();
     let probe = |name, mode| Probe { name, log: log.clone(), mode };
-    let e = engine(ports(Arc::new(MemoryLock::default()), runs.clone()), "solo", vec![
-        probe("fails", Mode::Fail),
-        probe("panics", Mode::Panic),
-        probe("slow", Mode::Sleep(Duration::from_secs(5))),
-        probe("flaky", Mode::FailFirst),
-    ]);
+    let e = engine(
+        ports(Arc::new(MemoryLock::default()), runs.clone()),
+        "solo",
+        vec![
+            probe("fails", Mode::Fail),
+            probe("panics", Mode::Panic),
+            probe("slow", Mode::Sleep(Duration::from_secs(5))),
+            probe("flaky", Mode::FailFirst),
+        ],
+    );
     let stop = CancellationToken::new();
     let handle = tokio::spawn(e.run(stop.clone()));
     let finished = |rs: &[RunRecord], status| rs.iter().filter(|r| r.status == status).count();
@@ -220,14 +234,19 @@ async fn failures_panics_timeouts_and_retries_are_recorded_and_the_scheduler_goe
         finished(&records(&runs, "fails").await, RunStatus::Failed) >= 2
             && finished(&records(&runs, "panics").await, RunStatus::Failed) >= 2
             && finished(&records(&runs, "slow").await, RunStatus::TimedOut) >= 1
-            && records(&runs, "flaky").await.iter().any(|r| r.trigger == Trigger::Retry && r.status == RunStatus::Succeeded)
+            && records(&runs, "flaky")
+                .await
+                .iter()
+                .any(|r| r.trigger == Trigger::Retry && r.status == RunStatus::Succeeded)
     })
     .await;
     stop.cancel();
     handle.await.unwrap();
 
     let failed = records(&runs, "fails").await;
-    assert!(failed.iter().filter(|r| r.status == RunStatus::Failed).all(|r| r.error.as_deref() == Some("it broke: 坏了")));
+    assert!(
+        failed.iter().filter(|r| r.status == RunStatus::Failed).all(|r| r.error.as_deref() == Some("it broke: 坏了"))
+    );
     let panicked = records(&runs, "panics").await;
     let msg = panicked.iter().find(|r| r.status == RunStatus::Failed).and_then(|r| r.error.clone()).unwrap();
     assert_eq!(msg, "panicked: task exploded");
@@ -292,11 +311,11 @@ async fn a_down_lock_backend_skips_ticks_once_each_and_never_runs_unlocked() {
     let stop = CancellationToken::new();
     let mut handles = Vec::new();
     for i in 0..2 {
-        let e = engine(ports(Arc::new(DownLock), runs.clone()), &format!("inst-{i}"), vec![Probe {
-            name: "locked",
-            log: log.clone(),
-            mode: Mode::Quick,
-        }]);
+        let e = engine(
+            ports(Arc::new(DownLock), runs.clone()),
+            &format!("inst-{i}"),
+            vec![Probe { name: "locked", log: log.clone(), mode: Mode::Quick }],
+        );
         handles.push(tokio::spawn(e.run(stop.clone())));
     }
     eventually("two skipped ticks", Duration::from_secs(10), async || records(&runs, "locked").await.len() >= 2).await;
@@ -319,7 +338,8 @@ async fn a_down_lock_backend_skips_ticks_once_each_and_never_runs_unlocked() {
 async fn shutdown_waits_then_cancels_and_records_it() {
     let runs = Arc::new(MemoryRunStore::default());
     let log: Log = Arc::default();
-    let mut scheduler = Scheduler::new(ports(Arc::new(MemoryLock::default()), runs.clone()), services(), options("solo"));
+    let mut scheduler =
+        Scheduler::new(ports(Arc::new(MemoryLock::default()), runs.clone()), services(), options("solo"));
     struct Long(Log);
     #[async_trait]
     impl Task for Long {

@@ -4,10 +4,10 @@
 
 use crate::audit::SqlAuditLog;
 use crate::daily_stats::SqlDailyStats;
-use crate::runs::SqlRunStore;
 use crate::error::SqlError;
 use crate::health::SqlHealthProbe;
 use crate::options::{SqlDriver, SqlOptions};
+use crate::runs::SqlRunStore;
 use crate::settings::SqlSettingsStore;
 use crate::users::SqlUserRepository;
 use sea_orm::sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};

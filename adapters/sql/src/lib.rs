@@ -20,12 +20,12 @@ mod time;
 mod users;
 
 pub use audit::SqlAuditLog;
-pub use daily_stats::SqlDailyStats;
-pub use runs::SqlRunStore;
 pub use connect::{SqlDatabase, connect, create_mysql_database};
+pub use daily_stats::SqlDailyStats;
 pub use error::SqlError;
 pub use health::SqlHealthProbe;
 pub use migrations::{Migrator, migrate};
 pub use options::{SqlDriver, SqlOptions};
+pub use runs::SqlRunStore;
 pub use settings::SqlSettingsStore;
 pub use users::SqlUserRepository;

@@ -38,7 +38,8 @@ async fn operators_see_tasks_run_them_now_pause_and_resume() {
     let forbidden = cron.get("/api/v1/cron/tasks", Some(&plain.access)).await;
     assert_eq!((forbidden.status, forbidden.code()), (403, "auth.forbidden"));
 
-    let out = world.run(&["init-admin", "--username", "root_admin", "--email", "root@example.com", "--password", PASSWORD]);
+    let out =
+        world.run(&["init-admin", "--username", "root_admin", "--email", "root@example.com", "--password", PASSWORD]);
     assert!(out.status.success(), "init-admin: {}", String::from_utf8_lossy(&out.stderr));
     let token = cron.login("root_admin", PASSWORD).await.access;
     let token = Some(token.as_str());
@@ -46,7 +47,8 @@ async fn operators_see_tasks_run_them_now_pause_and_resume() {
     let tasks = cron.get("/api/v1/cron/tasks", token).await;
     assert_eq!(tasks.status, 200, "{:?}", tasks.body);
     let names: Vec<&str> = tasks.body.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
-    for expected in ["example-flaky", "example-hello", "expire-sessions", "purge-deleted-users", "roll-up-daily-stats"] {
+    for expected in ["example-flaky", "example-hello", "expire-sessions", "purge-deleted-users", "roll-up-daily-stats"]
+    {
         assert!(names.contains(&expected), "{expected} missing from {names:?}");
     }
     let purge = tasks.body.as_array().unwrap().iter().find(|t| t["name"] == "purge-deleted-users").unwrap();
@@ -68,7 +70,10 @@ async fn operators_see_tasks_run_them_now_pause_and_resume() {
 
     // Pause and resume, shared state shown on the task and audited.
     let paused = cron.post("/api/v1/cron/tasks/example-hello/pause", token, json!(null)).await;
-    assert_eq!((paused.status, &paused.body["paused"], &paused.body["paused_by"]), (200, &json!(true), &json!("root_admin")));
+    assert_eq!(
+        (paused.status, &paused.body["paused"], &paused.body["paused_by"]),
+        (200, &json!(true), &json!("root_admin"))
+    );
     let again = cron.post("/api/v1/cron/tasks/example-hello/pause", token, json!(null)).await;
     assert_eq!(again.body["paused"], true, "pausing twice is harmless");
     let resumed = cron.post("/api/v1/cron/tasks/example-hello/resume", token, json!(null)).await;

@@ -30,8 +30,11 @@ fn percentile(sorted: &[i64], p: f64) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: minutes long; see docs/benchmarks.md"]
 async fn long_run() {
-    let (instances, tasks, secs) =
-        (env_or("CRON_BENCH_INSTANCES", 3) as usize, env_or("CRON_BENCH_TASKS", 100) as u32, env_or("CRON_BENCH_SECS", 1000));
+    let (instances, tasks, secs) = (
+        env_or("CRON_BENCH_INSTANCES", 3) as usize,
+        env_or("CRON_BENCH_TASKS", 100) as u32,
+        env_or("CRON_BENCH_SECS", 1000),
+    );
     let work = env_or("CRON_BENCH_WORK_MS", 50);
     let mut cluster = Cluster::start(instances, tasks, work, &[("EXCHANGE__LOG__LEVEL", "warn")]).await;
     let from = whole_second(Utc::now()) + TimeDelta::seconds(3);
@@ -94,8 +97,12 @@ async fn failover() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         };
         let gap = (next.started - killed_at).num_milliseconds();
-        eprintln!("[bench] killed node-{victim} {} ms into the run of {}; next run started {gap} ms later on {}",
-            (killed_at - line.started).num_milliseconds(), line.fire, next.instance);
+        eprintln!(
+            "[bench] killed node-{victim} {} ms into the run of {}; next run started {gap} ms later on {}",
+            (killed_at - line.started).num_milliseconds(),
+            line.fire,
+            next.instance
+        );
         gaps.push(gap);
     }
     cluster.wait_lines(read_probe(&cluster.probe).len() + 5, Duration::from_secs(30)).await;

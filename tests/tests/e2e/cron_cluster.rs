@@ -60,7 +60,11 @@ async fn three_instances_run_every_tick_once_and_survive_a_sigkill_mid_run() {
     assert!(abandoned["error"].as_str().unwrap_or("").contains("stopped heartbeating"), "{abandoned}");
 
     let instances = api.get("/api/v1/cron/instances", Some(&token)).await;
-    let listed: Vec<(String, bool)> = instances.body.as_array().expect("list").iter()
+    let listed: Vec<(String, bool)> = instances
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
         .map(|i| (i["id"].as_str().unwrap().to_owned(), i["alive"].as_bool().unwrap()))
         .collect();
     assert_eq!(listed.len(), 3, "{listed:?}");

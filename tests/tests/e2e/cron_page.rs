@@ -61,7 +61,8 @@ async fn an_admin_logs_in_presses_run_now_and_sees_the_run() {
     let cron_port = e2e::free_port();
     let builder = ServerBuilder::new().arg("--with-cron").env("EXCHANGE__CRON__WEB_PORT", cron_port.to_string());
     let world = World::start(Composition::Embedded, builder).await;
-    let out = world.run(&["init-admin", "--username", "page_admin", "--email", "page@example.com", "--password", PASSWORD]);
+    let out =
+        world.run(&["init-admin", "--username", "page_admin", "--email", "page@example.com", "--password", PASSWORD]);
     assert!(out.status.success(), "init-admin: {}", String::from_utf8_lossy(&out.stderr));
 
     let driver = Driver::start().await;
@@ -91,13 +92,15 @@ async fn an_admin_logs_in_presses_run_now_and_sees_the_run() {
         browser.find(Locator::Id("login-submit")).await?.click().await?;
 
         // The task list shows the example task, its schedule in words and as an expression.
-        let row = browser.wait().at_most(WAIT).for_element(Locator::Css(r#"#tasks tr[data-task="example-hello"]"#)).await?;
+        let row =
+            browser.wait().at_most(WAIT).for_element(Locator::Css(r#"#tasks tr[data-task="example-hello"]"#)).await?;
         let text = row.text().await?;
         assert!(text.contains("0 */1 * * * *") && text.contains("每分钟"), "task row: {text}");
         row.find(Locator::Css("button.run-now")).await?.click().await?;
 
         // The manual run appears in the history and succeeds.
-        let run = Locator::Css(r#"#runs tr[data-task="example-hello"][data-trigger="manual"] [data-status="succeeded"]"#);
+        let run =
+            Locator::Css(r#"#runs tr[data-task="example-hello"][data-trigger="manual"] [data-status="succeeded"]"#);
         browser.wait().at_most(WAIT).for_element(run).await?;
 
         // The page speaks English too.

@@ -2,16 +2,16 @@
 //! translate shapes and call the [`CronConsole`]; nothing else.
 
 use crate::console::{CronConsole, STATS_DAYS, TaskView};
+use adapter_http::HttpState;
 use adapter_http::api::BearerAuth;
 use adapter_http::edge::RequestContext;
 use adapter_http::problem::ApiError;
-use adapter_http::HttpState;
 use chrono::{DateTime, Utc};
+use domain::ValidationError;
 use domain::page::PageRequest;
 use domain::schedule::{
     InstanceStatus, MisfirePolicy, OverlapPolicy, RunQuery, RunRecord, RunStatus, TaskName, Trigger,
 };
-use domain::ValidationError;
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -353,9 +353,10 @@ impl CronApi {
         let actor = admin(req, &auth).await?;
         let task = match task.0.filter(|t| !t.is_empty()) {
             None => None,
-            Some(raw) => Some(TaskName::parse(&raw).map_err(|_| {
-                ApiError::from(crate::console::ConsoleError::TaskNotFound(raw.clone()))
-            })?),
+            Some(raw) => Some(
+                TaskName::parse(&raw)
+                    .map_err(|_| ApiError::from(crate::console::ConsoleError::TaskNotFound(raw.clone())))?,
+            ),
         };
         let query = RunQuery {
             task,
@@ -385,9 +386,8 @@ impl CronApi {
 
 /// Resolves the caller with its current role; non-admins get 403 `auth.forbidden`.
 async fn admin(req: &Request, auth: &BearerAuth) -> Result<application::Actor, ApiError> {
-    let state = req
-        .data::<HttpState>()
-        .ok_or_else(|| ApiError::new(poem::http::StatusCode::INTERNAL_SERVER_ERROR, "internal").with_cause("HttpState missing"))?;
+    let state = req.data::<HttpState>().ok_or_else(|| {
+        ApiError::new(poem::http::StatusCode::INTERNAL_SERVER_ERROR, "internal").with_cause("HttpState missing")
+    })?;
     Ok(state.admin.actor(&auth.0).await?)
 }
-

@@ -99,7 +99,8 @@ impl RunStore for MemoryRunStore {
         let mut records: Vec<&RunRecord> =
             state.runs.values().filter(|r| r.task == *task && r.fire_time >= since).collect();
         records.sort_by(|a, b| newest_first(a, b));
-        let mut s = TaskStats { runs: records.len() as u64, last: records.first().map(|r| (*r).clone()), ..Default::default() };
+        let mut s =
+            TaskStats { runs: records.len() as u64, last: records.first().map(|r| (*r).clone()), ..Default::default() };
         let mut durations = Vec::new();
         for r in &records {
             match r.status {
@@ -120,12 +121,7 @@ impl RunStore for MemoryRunStore {
 
     async fn last_fire(&self, task: &TaskName) -> Result<Option<DateTime<Utc>>, InfraError> {
         let state = locked(&self.state);
-        Ok(state
-            .runs
-            .values()
-            .filter(|r| r.task == *task && r.trigger == Trigger::Schedule)
-            .map(|r| r.fire_time)
-            .max())
+        Ok(state.runs.values().filter(|r| r.task == *task && r.trigger == Trigger::Schedule).map(|r| r.fire_time).max())
     }
 
     async fn abandon(
@@ -139,7 +135,8 @@ impl RunStore for MemoryRunStore {
         let mut n = 0;
         for r in state.runs.values_mut() {
             if r.instance == instance && r.status == RunStatus::Running && r.started_at < before {
-                let outcome = RunOutcome { status: RunStatus::Failed, finished_at: now, error: Some(reason.to_owned()) };
+                let outcome =
+                    RunOutcome { status: RunStatus::Failed, finished_at: now, error: Some(reason.to_owned()) };
                 *r = r.clone().finished(&outcome);
                 n += 1;
             }

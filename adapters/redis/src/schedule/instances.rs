@@ -103,7 +103,8 @@ impl InstanceRegistry for RedisInstanceRegistry {
     async fn leave(&self, id: &str, now: DateTime<Utc>) -> Result<(), InfraError> {
         let current: Option<String> = self.conn.cmd().hget(self.key(), id).await.map_err(infra)?;
         let Some(json) = current else { return Ok(()) };
-        let mut entry: Entry = serde_json::from_str(&json).map_err(|e| malformed(format!("instance heartbeat: {e}")))?;
+        let mut entry: Entry =
+            serde_json::from_str(&json).map_err(|e| malformed(format!("instance heartbeat: {e}")))?;
         entry.left_at = Some(now.timestamp_micros());
         self.put(&entry).await
     }

@@ -54,7 +54,9 @@ fn to_active(r: &RunRecord) -> entity::ActiveModel {
 }
 
 fn from_row(m: entity::Model) -> Result<RunRecord, InfraError> {
-    let corrupt = |reason: String| InfraError::unexpected(BACKEND, CorruptRow { table: "cron_runs", id: m.id.to_string(), reason });
+    let corrupt = |reason: String| {
+        InfraError::unexpected(BACKEND, CorruptRow { table: "cron_runs", id: m.id.to_string(), reason })
+    };
     Ok(RunRecord {
         id: RunId(m.id),
         task: TaskName::parse(&m.task).map_err(|e| corrupt(e.to_string()))?,
@@ -102,7 +104,10 @@ fn filtered(q: &RunQuery) -> Select<Entity> {
 }
 
 fn newest_first(select: Select<Entity>) -> Select<Entity> {
-    select.order_by(Column::FireTime, Order::Desc).order_by(Column::Attempt, Order::Desc).order_by(Column::Id, Order::Desc)
+    select
+        .order_by(Column::FireTime, Order::Desc)
+        .order_by(Column::Attempt, Order::Desc)
+        .order_by(Column::Id, Order::Desc)
 }
 
 fn is_unique_violation(err: &DbErr) -> bool {
@@ -144,7 +149,11 @@ impl RunStore for SqlRunStore {
             Ok(()) => Ok(()),
             // Someone filled the slot between our update and insert: take it over if our token is larger.
             Err(e) if is_unique_violation(&e) => {
-                if self.take_over(run).await.map_err(infra)? { Ok(()) } else { Err(RunStoreError::Stale) }
+                if self.take_over(run).await.map_err(infra)? {
+                    Ok(())
+                } else {
+                    Err(RunStoreError::Stale)
+                }
             }
             Err(e) => Err(infra(e).into()),
         }
@@ -200,9 +209,8 @@ impl RunStore for SqlRunStore {
     }
 
     async fn stats(&self, task: &TaskName, since: DateTime<Utc>) -> Result<TaskStats, InfraError> {
-        let scope = || {
-            Entity::find().filter(Column::Task.eq(task.as_str())).filter(Column::FireTime.gte(bound_micros(since)))
-        };
+        let scope =
+            || Entity::find().filter(Column::Task.eq(task.as_str())).filter(Column::FireTime.gte(bound_micros(since)));
         let counts: Vec<(String, i64)> = scope()
             .select_only()
             .column(Column::Status)
