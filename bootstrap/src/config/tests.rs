@@ -109,3 +109,26 @@ fn production_refuses_the_development_key_and_an_empty_password() {
     ));
     assert!(ok.is_ok(), "{:?}", ok.err());
 }
+
+#[test]
+fn cron_keys_are_checked_by_name() {
+    let c = load(&source("default", &[])).unwrap();
+    assert_eq!((c.cron.heartbeat_interval_secs, c.cron.instance_ttl_secs, c.cron.lock_lease_secs), (5, 15, 30));
+    assert!(c.cron.examples && c.cron.probe_file.is_empty());
+    let err = load(&source("default", &[("EXCHANGE__CRON__INSTANCE_TTL_SECS", "6")])).unwrap_err();
+    assert_eq!(err.to_string(), "config key `cron.instance_ttl_secs`: expected a value from 10 to 3600, found 6");
+    let err = load(&source("default", &[("EXCHANGE__CRON__LOCK_LEASE_SECS", "1")])).unwrap_err();
+    assert_eq!(key_of(err), "cron.lock_lease_secs");
+    let err = load(&source("default", &[("EXCHANGE__CRON__INSTANCE_ID", "has space")])).unwrap_err();
+    assert_eq!(key_of(err), "cron.instance_id");
+    let err = load(&source("default", &[("EXCHANGE__CRON__WEB_PORT", "http")])).unwrap_err();
+    assert_eq!(key_of(err), "cron.web_port");
+    let err = load(&source("default", &[("EXCHANGE__CRON__EXAMPLE", "true")])).unwrap_err();
+    assert!(err.to_string().contains("cron.example"), "{err}");
+    let prod = load(&source(
+        "production",
+        &[("EXCHANGE__AUTH__TOKEN_SECRET_KEY", "k4.secret.someotherkey"), ("EXCHANGE__DATABASE__PASSWORD", "s3cret")],
+    ))
+    .unwrap();
+    assert!(!prod.cron.examples, "production registers no example tasks");
+}
