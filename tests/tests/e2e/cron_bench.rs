@@ -95,7 +95,11 @@ async fn long_run() {
         Some(at) => {
             let window = whole_second(at) - TimeDelta::seconds(1)..=whole_second(at) + TimeDelta::seconds(1);
             let outside: Vec<_> = tally.misses().into_iter().filter(|(_, fire)| !window.contains(fire)).collect();
-            eprintln!("[bench] misses around the kill: {}, elsewhere: {}", tally.misses().len() - outside.len(), outside.len());
+            eprintln!(
+                "[bench] misses around the kill: {}, elsewhere: {}",
+                tally.misses().len() - outside.len(),
+                outside.len()
+            );
             assert!(outside.is_empty(), "misses away from the kill: {outside:?}");
         }
     }
