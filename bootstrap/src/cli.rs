@@ -28,8 +28,8 @@ pub enum Command {
     Cron(CronArgs),
     /// Apply pending database migrations, then exit.
     Migrate,
-    /// Print the OpenAPI 3 document of the HTTP API as JSON.
-    Openapi,
+    /// Print the OpenAPI 3 document of the HTTP API (or, with `--cron`, of the cron page) as JSON.
+    Openapi(OpenapiArgs),
     /// Print a new PASERK secret key for `auth.token_secret_key`.
     Keygen,
     /// Create the first super admin (idempotent). The password comes from --password, else the
@@ -57,6 +57,14 @@ pub struct ServeArgs {
     /// Also run the scheduler and its web page in this process (small setups).
     #[arg(long)]
     pub with_cron: bool,
+}
+
+/// Options of `openapi`.
+#[derive(Debug, Default, Args)]
+pub struct OpenapiArgs {
+    /// The document of the cron page's API (port `cron.web_port`) instead of the main API.
+    #[arg(long)]
+    pub cron: bool,
 }
 
 /// Options of `cron`.

@@ -27,9 +27,9 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(err) => return fail(1, &format!("cannot start the async runtime: {err}")),
     };
-    if let Command::Openapi = command {
+    if let Command::Openapi(args) = &command {
         // Prints to stdout, so no console logging may interleave.
-        return match runtime.block_on(commands::openapi::spec(&config)) {
+        return match runtime.block_on(commands::openapi::spec(&config, args.cron)) {
             Ok(spec) => {
                 println!("{spec}");
                 ExitCode::SUCCESS
@@ -47,7 +47,7 @@ fn main() -> ExitCode {
             Command::Cron(args) => commands::cron::run(config, args).await,
             Command::Migrate => commands::migrate::run(config).await,
             Command::InitAdmin(args) => commands::init_admin::run(config, args).await,
-            Command::Openapi | Command::Keygen => Ok(()),
+            Command::Openapi(_) | Command::Keygen => Ok(()),
         }
     });
     let code = match result {

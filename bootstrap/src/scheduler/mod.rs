@@ -10,8 +10,9 @@ pub use tasks::register_all;
 use crate::config::AppConfig;
 use crate::wiring::{Backends, Services};
 use adapter_jobs::{SchedulerOptions, SchedulerPorts, TaskServices};
-use adapter_memory::{MemoryInstanceRegistry, MemoryLock, MemoryTaskControl};
+use adapter_memory::{MemoryInstanceRegistry, MemoryLock, MemoryRunStore, MemoryTaskControl};
 use application::maintenance::MaintenanceService;
+use domain::stats::DailyStatsStore;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,15 +76,27 @@ pub fn ports(backends: &Backends, services: &Services) -> SchedulerPorts {
     }
 }
 
-/// What tasks receive: the process's services and ports, built once.
-pub fn task_services(backends: &Backends, services: &Services) -> TaskServices {
+/// Every scheduler port in process memory (`exchange openapi --cron`, in-process tests).
+pub fn memory_ports(services: &Services) -> SchedulerPorts {
+    SchedulerPorts {
+        lock: Arc::new(MemoryLock::default()),
+        runs: Arc::new(MemoryRunStore::default()),
+        instances: Arc::new(MemoryInstanceRegistry::default()),
+        control: Arc::new(MemoryTaskControl::default()),
+        clock: services.ports.clock.clone(),
+    }
+}
+
+/// What tasks receive: the process's services and ports, built once (`daily_stats` is the SQL store in
+/// production).
+pub fn task_services(daily_stats: Arc<dyn DailyStatsStore>, services: &Services) -> TaskServices {
     let p = &services.ports;
     // The presence store arrives with the WebSocket gateway; until then the presence sweep is not registered.
     let maintenance = Arc::new(MaintenanceService::new(
         p.users.clone(),
         p.sessions.clone(),
         None,
-        Arc::new(backends.sql.daily_stats()),
+        daily_stats,
         services.settings.clone(),
         p.clock.clone(),
     ));

@@ -23,8 +23,11 @@ pub struct CronServer {
 impl CronServer {
     /// Registers the tasks and binds the web port.
     pub async fn build(config: &AppConfig, backends: &Backends, services: &Services) -> anyhow::Result<Self> {
-        let mut scheduler =
-            Scheduler::new(ports(backends, services), task_services(backends, services), options(config));
+        let mut scheduler = Scheduler::new(
+            ports(backends, services),
+            task_services(Arc::new(backends.sql.daily_stats()), services),
+            options(config),
+        );
         register_all(&mut scheduler, config.cron.examples).context("registering cron tasks")?;
         let engine = scheduler.build();
         let console = Arc::new(CronConsole::new(engine.clone(), services.ports.audit.clone()));

@@ -42,7 +42,7 @@ fn production_refuses_the_development_key() {
 #[test]
 fn every_subcommand_has_help() {
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["serve", "migrate", "openapi", "keygen"] {
+    for sub in ["serve", "cron", "migrate", "openapi", "keygen"] {
         let out = run_once(dir.path(), &[sub, "--help"], &[]);
         assert!(out.status.success(), "{sub} --help failed");
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{sub}");

@@ -108,3 +108,16 @@ async fn operators_see_tasks_run_them_now_pause_and_resume() {
         assert!(ops.iter().any(|p| p == path), "{path} missing from the cron spec: {ops:?}");
     }
 }
+
+#[test]
+fn the_cron_spec_prints_without_a_server() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = e2e::run_once(dir.path(), &["openapi", "--cron"], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let spec: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(spec["info"]["title"], "exchange cron API");
+    assert!(spec["paths"]["/api/v1/cron/tasks/{name}/pause"]["post"].is_object(), "{}", spec["paths"]);
+    let main = e2e::run_once(dir.path(), &["openapi"], &[]);
+    let main: Value = serde_json::from_slice(&main.stdout).expect("JSON");
+    assert!(main["paths"]["/api/v1/cron/tasks"].is_null(), "the main API does not list the cron operations");
+}
