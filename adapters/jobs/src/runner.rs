@@ -61,11 +61,14 @@ impl Engine {
         self.ports.clock.now()
     }
 
-    /// Records a skipped tick (once, whichever instances report it) and counts it.
-    async fn skip(&self, task: &RegisteredTask, fire: DateTime<Utc>, reason: &str) {
+    /// Records a skipped tick (once, whichever instances report it) or manual run, and counts it.
+    async fn skip(&self, task: &RegisteredTask, fire: DateTime<Utc>, origin: Origin, reason: &str) {
         metrics::tick(&task.name, "skipped");
         tracing::warn!(target: "cron::runner", task = %task.name, fire_time = %fire, reason, "tick skipped");
-        let record = RunRecord::skipped(task.name.clone(), fire, &self.options.instance_id, reason, self.now());
+        let mut record = RunRecord::skipped(task.name.clone(), fire, &self.options.instance_id, reason, self.now());
+        if origin == Origin::Manual {
+            record.trigger = Trigger::Manual;
+        }
         if let Err(e) = self.ports.runs.record_skip(&record).await {
             tracing::error!(target: "cron::runner", task = %task.name, error = %e, "skipped tick could not be recorded");
         }
@@ -89,7 +92,7 @@ impl Engine {
             if late > grace {
                 let reason =
                     format!("missed: this instance fired it {} ms late (cron.misfire_grace_secs)", millis(late));
-                self.skip(&task, fire, &reason).await;
+                self.skip(&task, fire, origin, &reason).await;
                 return;
             }
         }
@@ -106,7 +109,7 @@ impl Engine {
                 return;
             }
             Err(e) => {
-                self.skip(&task, fire, &format!("lock backend unavailable: {e}")).await;
+                self.skip(&task, fire, origin, &format!("lock backend unavailable: {e}")).await;
                 return;
             }
         };
@@ -121,7 +124,7 @@ impl Engine {
                     return;
                 }
                 Err(e) => {
-                    self.skip(&task, fire, &format!("pause state unavailable: {e}")).await;
+                    self.skip(&task, fire, origin, &format!("pause state unavailable: {e}")).await;
                     self.hold(&guard).await;
                     return;
                 }
@@ -132,12 +135,12 @@ impl Engine {
             OverlapPolicy::Skip => match self.ports.lock.acquire(&LockKey::running(&task.name), lease).await {
                 Ok(Some(g)) => Some(g),
                 Ok(None) => {
-                    self.skip(&task, fire, "previous run still running (overlap policy: skip)").await;
+                    self.skip(&task, fire, origin, "previous run still running (overlap policy: skip)").await;
                     self.after(origin, &guard).await;
                     return;
                 }
                 Err(e) => {
-                    self.skip(&task, fire, &format!("lock backend unavailable: {e}")).await;
+                    self.skip(&task, fire, origin, &format!("lock backend unavailable: {e}")).await;
                     self.after(origin, &guard).await;
                     return;
                 }

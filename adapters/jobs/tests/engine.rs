@@ -405,3 +405,60 @@ fn registration_refuses_bad_names_schedules_and_duplicates() {
     assert_eq!(err.to_string(), "task `twice` is registered twice");
     assert_eq!(s.task_names().len(), 1);
 }
+
+#[tokio::test]
+async fn overlap_skip_keeps_one_run_at_a_time_and_records_the_skips() {
+    let runs = Arc::new(MemoryRunStore::default());
+    let log: Log = Arc::default();
+    struct Slow(Log);
+    #[async_trait]
+    impl Task for Slow {
+        fn name(&self) -> &str {
+            "slow"
+        }
+        fn description(&self) -> &str {
+            "takes 1.5 s, fires every second"
+        }
+        fn schedule(&self) -> Schedule {
+            Schedule::every_seconds(1)
+        }
+        async fn run(&self, ctx: TaskContext, _: &TaskServices) -> Result<(), TaskError> {
+            self.0.lock().unwrap().push((ctx.fire_time, ctx.instance.clone(), ctx.attempt));
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            Ok(())
+        }
+    }
+    let mut scheduler =
+        Scheduler::new(ports(Arc::new(MemoryLock::default()), runs.clone()), services(), options("solo"));
+    scheduler.register(Slow(log.clone())).unwrap();
+    let e = scheduler.build();
+    let stop = CancellationToken::new();
+    let handle = tokio::spawn(e.clone().run(stop.clone()));
+    eventually("a skipped tick", Duration::from_secs(10), async || {
+        records(&runs, "slow").await.iter().any(|r| r.status == RunStatus::Skipped)
+    })
+    .await;
+    // A manual run while a run is going is refused the same way, and says it was manual.
+    eventually("a run going", Duration::from_secs(5), async || {
+        records(&runs, "slow").await.iter().any(|r| r.status == RunStatus::Running)
+    })
+    .await;
+    e.run_now(&TaskName::parse("slow").unwrap()).unwrap();
+    eventually("the refused manual run", Duration::from_secs(5), async || {
+        records(&runs, "slow").await.iter().any(|r| r.trigger == Trigger::Manual && r.status == RunStatus::Skipped)
+    })
+    .await;
+    stop.cancel();
+    handle.await.unwrap();
+    let all = records(&runs, "slow").await;
+    for r in all.iter().filter(|r| r.status == RunStatus::Skipped) {
+        assert_eq!(r.error.as_deref(), Some("previous run still running (overlap policy: skip)"));
+    }
+    let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = all
+        .iter()
+        .filter(|r| r.status != RunStatus::Skipped)
+        .map(|r| (r.started_at, r.finished_at.unwrap_or(r.started_at)))
+        .collect();
+    spans.sort();
+    assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0), "runs never overlap: {spans:?}");
+}
