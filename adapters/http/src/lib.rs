@@ -8,6 +8,7 @@ pub mod api;
 pub mod edge;
 pub mod problem;
 mod routes;
+mod spec;
 mod state;
 
 pub use routes::{app, openapi_spec};

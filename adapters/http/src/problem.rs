@@ -180,6 +180,7 @@ const DOCUMENTED: &[(u16, &str)] = &[
     (404, "Nothing at this address, or no such resource."),
     (409, "Conflicts with current state, e.g. a duplicate username."),
     (413, "The request body is larger than `server.body_limit`."),
+    (415, "The body is not `application/json`."),
     (429, "Rate limited; retry after the `Retry-After` header's seconds."),
     (500, "A bug; quote the `request_id`."),
     (503, "A backend is down or the request timed out; retry later."),

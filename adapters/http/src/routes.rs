@@ -2,18 +2,29 @@
 
 use crate::api;
 use crate::edge::Edge;
+use crate::spec;
 use crate::state::HttpState;
 use poem::{Endpoint, EndpointExt, Route};
+use std::sync::Arc;
 
 /// The whole HTTP application.
 pub fn app(state: HttpState) -> impl Endpoint {
     let api = api::service(state.clone());
-    let spec = api.spec_endpoint();
+    let document = spec::finish(&api.spec());
+    let allow = Arc::new(spec::allow_index(&document));
     let docs = api.swagger_ui();
-    Route::new().at("/openapi.json", spec).nest("/docs", docs).nest("/", api).data(state.clone()).with(Edge::new(state))
+    let served = poem::endpoint::make_sync(move |_| {
+        poem::Response::builder().content_type("application/json; charset=utf-8").body(document.clone())
+    });
+    Route::new()
+        .at("/openapi.json", poem::get(served))
+        .nest("/docs", docs)
+        .nest("/", api)
+        .data(state.clone())
+        .with(Edge::new(state, allow))
 }
 
 /// The OpenAPI 3 document as JSON, for `exchange openapi` and the docs.
 pub fn openapi_spec(state: &HttpState) -> String {
-    api::service(state.clone()).spec()
+    spec::finish(&api::service(state.clone()).spec())
 }

@@ -43,7 +43,16 @@ async fn readiness_checks_redis_and_names_it_when_down() {
         .env("EXCHANGE__REDIS__KEY_PREFIX", format!("e2e-{}:", e2e::free_port()))
         .spawn()
         .await;
-    let (status, _, body) = get_json(&healthy.url("/health/ready"), &[]).await;
+    // Redis is connected in the background: ready once it answers, as a load balancer would see.
+    let mut ready = get_json(&healthy.url("/health/ready"), &[]).await;
+    for _ in 0..100 {
+        if ready.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        ready = get_json(&healthy.url("/health/ready"), &[]).await;
+    }
+    let (status, _, body) = ready;
     assert_eq!(status, 200, "{body}");
     let names: Vec<&str> = body["checks"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["database", "redis"]);

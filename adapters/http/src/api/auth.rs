@@ -31,10 +31,17 @@ impl AuthApi {
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// 3-32 characters: ASCII letters, digits, `_`, or CJK. Unique, case-insensitively.
+    #[oai(validator(
+        min_length = 3,
+        max_length = 32,
+        pattern = r"^[A-Za-z0-9_\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF]+$"
+    ))]
     pub username: String,
     /// A valid e-mail address; unique.
+    #[oai(validator(min_length = 3, max_length = 254))]
     pub email: String,
     /// 8-128 characters, hard to guess (zxcvbn score 3+, not containing the username or e-mail).
+    #[oai(validator(min_length = 8, max_length = 128))]
     pub password: String,
 }
 
@@ -44,8 +51,10 @@ pub struct RegisterRequest {
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// Username (any letter case) or e-mail.
+    #[oai(validator(min_length = 1, max_length = 254))]
     pub username: String,
     /// Password.
+    #[oai(validator(min_length = 1, max_length = 1024))]
     pub password: String,
 }
 
@@ -55,6 +64,7 @@ pub struct LoginRequest {
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     /// The refresh token from the last login or refresh.
+    #[oai(validator(min_length = 1, max_length = 512))]
     pub refresh_token: String,
 }
 

@@ -38,6 +38,21 @@ impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
         let data = Vec::<u8>::from_request(request, body).await?;
+        // serde also builds structs from JSON arrays (by position); the API only takes objects.
+        match data.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => {}
+            Some(_) => {
+                return Err(ApiError::new(StatusCode::BAD_REQUEST, "validation.wrong_type")
+                    .with_param("field", "body")
+                    .with_param("expected", "object")
+                    .into());
+            }
+            None => {
+                return Err(ApiError::new(StatusCode::BAD_REQUEST, "validation.required")
+                    .with_param("field", "body")
+                    .into());
+            }
+        }
         let mut de = serde_json::Deserializer::from_slice(&data);
         let value = serde_path_to_error::deserialize(&mut de).map_err(|err| classify(&err))?;
         de.end().map_err(|err| invalid_json(&err))?;
@@ -46,6 +61,16 @@ impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
 }
 
 poem_openapi::impl_apirequest_for_payload!(JsonBody<T>, T: Type + DeserializeOwned + Send);
+
+/// For optional request fields: absent means "not given", but an explicit `null` is refused as the wrong
+/// type, as the schema (optional, not nullable) says. Use with `#[serde(default, deserialize_with = ...)]`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
 
 fn invalid_json(err: &serde_json::Error) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "request.invalid_json")
@@ -128,6 +153,7 @@ mod tests {
     struct Login {
         username: String,
         remember: Option<bool>,
+        #[serde(default, deserialize_with = "present")]
         profile: Option<Profile>,
     }
 
@@ -169,5 +195,7 @@ mod tests {
         assert_eq!(parse(r#"{"username": "#).code, "request.invalid_json");
         assert_eq!(parse(r#"{"username": "a"} trailing"#).code, "request.invalid_json");
         assert_eq!(parse("").code, "request.invalid_json");
+        let null = parse(r#"{"username": "a", "profile": null}"#);
+        assert_eq!((null.code, field(&null)), ("validation.wrong_type", Some("profile")));
     }
 }

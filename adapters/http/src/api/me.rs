@@ -1,8 +1,8 @@
 //! The caller's own account.
 
 use super::ApiTags;
-use super::json_body::JsonBody;
-use super::models::UserDto;
+use super::json_body::{JsonBody, present};
+use super::models::{LocaleDto, UserDto};
 use super::security::BearerAuth;
 use crate::problem::ApiError;
 use crate::state::HttpState;
@@ -29,9 +29,12 @@ impl MeApi {
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
     /// New e-mail (unique).
+    #[oai(validator(min_length = 3, max_length = 254))]
+    #[serde(default, deserialize_with = "present")]
     pub email: Option<String>,
-    /// New interface language: `zh-CN` or `en`.
-    pub locale: Option<String>,
+    /// New interface language.
+    #[serde(default, deserialize_with = "present")]
+    pub locale: Option<LocaleDto>,
 }
 
 /// A password change.
@@ -40,8 +43,10 @@ pub struct UpdateMeRequest {
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     /// The current password.
+    #[oai(validator(min_length = 1, max_length = 1024))]
     pub current_password: String,
     /// The new password (same rules as registration).
+    #[oai(validator(min_length = 8, max_length = 128))]
     pub new_password: String,
 }
 
@@ -64,7 +69,7 @@ impl MeApi {
     /// Changes the signed-in user's e-mail and/or language.
     #[oai(path = "/", method = "patch", operation_id = "update_me")]
     async fn update(&self, auth: BearerAuth, body: JsonBody<UpdateMeRequest>) -> Result<Json<UserDto>, ApiError> {
-        let changes = ProfileChanges { email: body.0.email, locale: body.0.locale };
+        let changes = ProfileChanges { email: body.0.email, locale: body.0.locale.map(|l| l.as_str().to_owned()) };
         let user = self.state.auth.update_me(&auth.0, changes).await?;
         Ok(Json(UserDto::from(&user)))
     }

@@ -67,6 +67,29 @@ impl From<StatusDto> for UserStatus {
     }
 }
 
+/// A supported interface language on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum, Deserialize)]
+pub enum LocaleDto {
+    /// Simplified Chinese (the default).
+    #[oai(rename = "zh-CN")]
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    /// English.
+    #[oai(rename = "en")]
+    #[serde(rename = "en")]
+    En,
+}
+
+impl LocaleDto {
+    /// The tag.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::ZhCn => "zh-CN",
+            Self::En => "en",
+        }
+    }
+}
+
 /// An account as clients see it (never the password hash).
 #[derive(Clone, Debug, Object)]
 pub struct UserDto {
@@ -86,9 +109,11 @@ pub struct UserDto {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
-    /// Last successful login.
+    /// Last successful login; absent if never.
+    #[oai(skip_serializing_if_is_none)]
     pub last_login_at: Option<DateTime<Utc>>,
-    /// Set when soft-deleted (admin views only).
+    /// Set when soft-deleted (admin views only); absent otherwise.
+    #[oai(skip_serializing_if_is_none)]
     pub deleted_at: Option<DateTime<Utc>>,
 }
 

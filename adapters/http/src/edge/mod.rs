@@ -22,15 +22,19 @@ use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
 
+/// Route pattern -> the methods it allows, for the `Allow` header of 405 answers.
+pub type AllowIndex = Arc<std::collections::HashMap<String, String>>;
+
 /// The edge middleware; wrap the whole route tree with it.
 pub struct Edge {
     state: HttpState,
+    allow: AllowIndex,
 }
 
 impl Edge {
-    /// An edge using the state's options and settings.
-    pub fn new(state: HttpState) -> Self {
-        Self { state }
+    /// An edge using the state's options and settings, and `allow` for 405 answers.
+    pub fn new(state: HttpState, allow: AllowIndex) -> Self {
+        Self { state, allow }
     }
 }
 
@@ -38,7 +42,7 @@ impl<E: Endpoint> Middleware<E> for Edge {
     type Output = EdgeEndpoint<E>;
 
     fn transform(&self, inner: E) -> Self::Output {
-        EdgeEndpoint { inner, state: self.state.clone() }
+        EdgeEndpoint { inner, state: self.state.clone(), allow: self.allow.clone() }
     }
 }
 
@@ -46,6 +50,7 @@ impl<E: Endpoint> Middleware<E> for Edge {
 pub struct EdgeEndpoint<E> {
     inner: E,
     state: HttpState,
+    allow: AllowIndex,
 }
 
 impl<E: Endpoint> Endpoint for EdgeEndpoint<E> {
@@ -57,7 +62,8 @@ impl<E: Endpoint> Endpoint for EdgeEndpoint<E> {
         req.extensions_mut().insert(ctx.clone());
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
-        let span = tracing::info_span!("request", request_id = %ctx.request_id, %method, %path);
+        // Only the id: method and path are in the access line, and every span field is formatted per layer.
+        let span = tracing::info_span!("request", request_id = %ctx.request_id);
         observe::in_flight(1.0);
 
         let outcome = async {
@@ -75,7 +81,7 @@ impl<E: Endpoint> Endpoint for EdgeEndpoint<E> {
 
         let mut resp = match outcome {
             Ok(resp) => resp,
-            Err(err) => span.in_scope(|| render::error_response(err, &ctx)),
+            Err(err) => span.in_scope(|| render::error_response(err, &ctx, &self.allow)),
         };
         if let Ok(value) = poem::http::HeaderValue::from_str(&ctx.request_id) {
             resp.headers_mut().insert("x-request-id", value);

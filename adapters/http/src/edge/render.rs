@@ -1,16 +1,17 @@
 //! Turns any error that reaches the edge into the localized error body, and logs 5xx causes once.
 
-use super::RequestContext;
+use super::{AllowIndex, RequestContext};
 use crate::problem::ApiError;
-use poem::Response;
 use poem::http::StatusCode;
+use poem::{PathPattern, Response};
 use poem_openapi::error::{
     AuthorizationError, ContentTypeError, ParseMultipartError, ParseParamError, ParsePathError,
     ParseRequestPayloadError,
 };
 
-/// The response for `err`, in the request's locale.
-pub(super) fn error_response(err: poem::Error, ctx: &RequestContext) -> Response {
+/// The response for `err`, in the request's locale; a 405 names the allowed methods (RFC 9110).
+pub(super) fn error_response(err: poem::Error, ctx: &RequestContext, allow: &AllowIndex) -> Response {
+    let pattern = err.data::<PathPattern>().map(|p| p.0.clone());
     let api = classify(err);
     if api.status.is_server_error() {
         tracing::error!(
@@ -20,7 +21,14 @@ pub(super) fn error_response(err: poem::Error, ctx: &RequestContext) -> Response
             "request failed"
         );
     }
-    api.render(ctx.locale, &ctx.request_id)
+    let mut resp = api.render(ctx.locale, &ctx.request_id);
+    if api.status == StatusCode::METHOD_NOT_ALLOWED
+        && let Some(methods) = pattern.as_deref().and_then(|p| allow.get(p))
+        && let Ok(value) = poem::http::HeaderValue::from_str(methods)
+    {
+        resp.headers_mut().insert("allow", value);
+    }
+    resp
 }
 
 fn invalid_body(reason: impl Into<String>) -> ApiError {

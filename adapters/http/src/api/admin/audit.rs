@@ -32,6 +32,7 @@ struct AuditEntryDto {
     /// Entry id.
     id: String,
     /// Acting user; absent for the system (CLI, scheduler).
+    #[oai(skip_serializing_if_is_none)]
     actor_id: Option<String>,
     /// Acting user's name at the time.
     actor_name: String,
@@ -40,12 +41,16 @@ struct AuditEntryDto {
     /// What was acted on, e.g. `user:<id>`, `setting:site.name`.
     target: String,
     /// State before.
+    #[oai(skip_serializing_if_is_none)]
     before: Option<Value>,
     /// State after.
+    #[oai(skip_serializing_if_is_none)]
     after: Option<Value>,
     /// The request that caused it (see the access log).
+    #[oai(skip_serializing_if_is_none)]
     request_id: Option<String>,
     /// Client IP.
+    #[oai(skip_serializing_if_is_none)]
     ip: Option<String>,
     /// When.
     at: DateTime<Utc>,
@@ -90,14 +95,18 @@ impl AdminAuditApi {
         &self,
         auth: BearerAuth,
         /// Page number, from 1.
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
         page: Query<Option<u32>>,
         /// Page size, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         size: Query<Option<u32>>,
         /// Only this actor.
         actor_id: Query<Option<Uuid>>,
         /// Only this action code.
+        #[oai(validator(max_length = 64))]
         action: Query<Option<String>>,
         /// Only this target, e.g. `user:<id>`.
+        #[oai(validator(max_length = 255))]
         target: Query<Option<String>>,
         /// At or after (RFC 3339).
         from: Query<Option<DateTime<Utc>>>,

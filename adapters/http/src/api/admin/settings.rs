@@ -49,9 +49,11 @@ struct SettingDto {
     /// Allowed values, for `locale`.
     #[oai(skip_serializing_if_is_none)]
     options: Option<Vec<String>>,
-    /// Last operator change.
+    /// Last operator change; absent for defaults.
+    #[oai(skip_serializing_if_is_none)]
     updated_at: Option<DateTime<Utc>>,
     /// Who made it.
+    #[oai(skip_serializing_if_is_none)]
     updated_by: Option<String>,
 }
 
@@ -89,6 +91,7 @@ impl From<SettingView> for SettingDto {
 struct UpdateSettingsRequest {
     /// e.g. `{ "site.name": "交易所", "auth.registration_open": false }`. Every value is checked first;
     /// if one is refused, none is written.
+    #[oai(validator(min_properties = 1, max_properties = 64))]
     values: BTreeMap<String, Value>,
 }
 
@@ -122,6 +125,8 @@ impl AdminSettingsApi {
         &self,
         req: &Request,
         auth: BearerAuth,
+        /// The setting's dotted key.
+        #[oai(validator(max_length = 64))]
         key: Path<String>,
     ) -> Result<Json<Vec<SettingDto>>, ApiError> {
         let actor = self.state.admin.actor(&auth.0).await?;

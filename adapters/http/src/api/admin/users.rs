@@ -2,7 +2,7 @@
 
 use super::page_request;
 use crate::api::ApiTags;
-use crate::api::json_body::JsonBody;
+use crate::api::json_body::{JsonBody, present};
 use crate::api::models::{RoleDto, StatusDto, UserDto};
 use crate::api::security::BearerAuth;
 use crate::edge::RequestContext;
@@ -86,12 +86,20 @@ struct UserPageDto {
 #[serde(deny_unknown_fields)]
 struct CreateUserRequest {
     /// Username (registration rules).
+    #[oai(validator(
+        min_length = 3,
+        max_length = 32,
+        pattern = r"^[A-Za-z0-9_\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF]+$"
+    ))]
     username: String,
     /// E-mail.
+    #[oai(validator(min_length = 3, max_length = 254))]
     email: String,
     /// Initial password (registration rules).
+    #[oai(validator(min_length = 8, max_length = 128))]
     password: String,
     /// Role; `admin` and `super_admin` need a super admin. Default `user`.
+    #[serde(default, deserialize_with = "present")]
     role: Option<RoleDto>,
 }
 
@@ -119,6 +127,7 @@ struct StatusRequest {
 #[serde(deny_unknown_fields)]
 struct PasswordRequest {
     /// The new password (registration rules). The user is signed out everywhere.
+    #[oai(validator(min_length = 8, max_length = 128))]
     password: String,
 }
 
@@ -139,10 +148,13 @@ impl AdminUsersApi {
         &self,
         auth: BearerAuth,
         /// Page number, from 1.
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
         page: Query<Option<u32>>,
         /// Page size, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         size: Query<Option<u32>>,
         /// Substring of username or e-mail, matched literally.
+        #[oai(validator(max_length = 100))]
         search: Query<Option<String>>,
         /// Only this role.
         role: Query<Option<RoleDto>>,
