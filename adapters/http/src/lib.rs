@@ -8,7 +8,7 @@ pub mod api;
 pub mod edge;
 pub mod problem;
 mod routes;
-mod spec;
+pub mod spec;
 mod state;
 
 pub use routes::{app, openapi_spec};

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 /// Closes every request-body schema (objects only, maps keep their value schema) and returns the
 /// document as a string.
-pub(crate) fn finish(raw: &str) -> String {
+pub fn finish(raw: &str) -> String {
     let Ok(mut doc) = serde_json::from_str::<Value>(raw) else { return raw.to_owned() };
     let request_schemas: Vec<String> = doc["paths"]
         .as_object()
@@ -38,7 +38,7 @@ pub(crate) fn finish(raw: &str) -> String {
 
 /// Route pattern as poem reports it -> `Allow` header value (`GET, DELETE`). poem-openapi registers path
 /// parameters by position, so `/api/v1/admin/users/{id}` is routed as `/api/v1/admin/users/:param0`.
-pub(crate) fn allow_index(doc: &str) -> HashMap<String, String> {
+pub fn allow_index(doc: &str) -> HashMap<String, String> {
     let Ok(doc) = serde_json::from_str::<Value>(doc) else { return HashMap::new() };
     let empty = Map::new();
     doc["paths"]

@@ -12,6 +12,7 @@ use crate::console::CronConsole;
 use adapter_http::HttpState;
 use adapter_http::api::{AuthApi, OpsApi};
 use adapter_http::edge::Edge;
+use adapter_http::spec;
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Route};
 use poem_openapi::OpenApiService;
 use std::sync::Arc;
@@ -30,18 +31,22 @@ pub fn service(state: HttpState, console: Arc<CronConsole>) -> OpenApiService<Cr
 /// The whole cron web application.
 pub fn app(state: HttpState, console: Arc<CronConsole>) -> impl Endpoint {
     let api = service(state.clone(), console);
-    let spec = api.spec_endpoint();
+    let document = spec::finish(&api.spec());
+    let allow = Arc::new(spec::allow_index(&document));
     let docs = api.swagger_ui();
+    let served = poem::endpoint::make_sync(move |_| {
+        poem::Response::builder().content_type("application/json; charset=utf-8").body(document.clone())
+    });
     Route::new()
         .at("/assets/:file", page::asset)
-        .at("/openapi.json", spec)
+        .at("/openapi.json", poem::get(served))
         .nest("/docs", docs)
         .nest("/", page::IndexOr(api.into_endpoint()))
         .data(state.clone())
-        .with(Edge::new(state))
+        .with(Edge::new(state, allow))
 }
 
-/// The cron port's OpenAPI document as JSON.
+/// The cron port's OpenAPI document as JSON, as served (request bodies closed like the main API's).
 pub fn openapi_spec(state: HttpState, console: Arc<CronConsole>) -> String {
-    service(state, console).spec()
+    spec::finish(&service(state, console).spec())
 }
