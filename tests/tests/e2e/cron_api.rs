@@ -68,6 +68,13 @@ async fn operators_see_tasks_run_them_now_pause_and_resume() {
     assert_eq!(run["attempt"], 1);
     assert!(run["fencing"].as_u64().unwrap() > 0);
 
+    // Runs are counted by task and status, durations and tick lag measured, on the cron port's /metrics.
+    let metrics = reqwest::get(format!("http://127.0.0.1:{cron_port}/metrics")).await.unwrap().text().await.unwrap();
+    for expected in ["cron_runs_total{", "task=\"example-hello\"", "cron_run_duration_seconds", "cron_tick_lag_seconds"]
+    {
+        assert!(metrics.contains(expected), "{expected} missing from /metrics:\n{metrics}");
+    }
+
     // Pause and resume, shared state shown on the task and audited.
     let paused = cron.post("/api/v1/cron/tasks/example-hello/pause", token, json!(null)).await;
     assert_eq!(
