@@ -26,6 +26,7 @@ mod cron_bench;
 mod cron_cluster;
 mod cron_page;
 mod cron_redis_outage;
+mod cron_shutdown;
 mod errors;
 mod ops;
 mod purity;
