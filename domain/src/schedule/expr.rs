@@ -72,8 +72,8 @@ impl CronExpr {
         self.schedule.after(&t).next()
     }
 
-    /// The last fire time at or before `t`, looking back at most `horizon` fire times' worth of `window`:
-    /// the tick a late scheduler would catch up on. `None` when no fire time lies in `(t - window, t]`.
+    /// The last fire time in `(t - window, t]`: the tick a scheduler starting late would catch up on.
+    /// `None` when no fire time lies in that interval.
     pub fn last_at_or_before(&self, t: DateTime<Utc>, window: chrono::Duration) -> Option<DateTime<Utc>> {
         let start = t - window;
         let mut last = None;

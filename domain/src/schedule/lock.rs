@@ -28,7 +28,7 @@ impl LockKey {
         Self { scope: task.as_str().to_owned(), slot: "running".to_owned() }
     }
 
-    /// Any other key within a task's scope (`slot` must not contain `:`-separated scope text of its own).
+    /// Any other key within a task's scope, e.g. `manual-<µs>` for a manual run.
     pub fn custom(task: &TaskName, slot: &str) -> Self {
         Self { scope: task.as_str().to_owned(), slot: slot.to_owned() }
     }
