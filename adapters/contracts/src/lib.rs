@@ -17,8 +17,13 @@
 pub mod audit;
 pub mod bus;
 pub mod cache;
+pub mod conversations;
+pub mod groups;
+pub mod messages;
 pub mod password;
+pub mod presence;
 pub mod rate_limit;
+pub mod sequence;
 pub mod sessions;
 pub mod settings;
 pub mod tokens;
