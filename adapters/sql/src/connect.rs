@@ -3,8 +3,11 @@
 //! Also creates a missing MySQL database for `exchange migrate` on a fresh server.
 
 use crate::audit::SqlAuditLog;
+use crate::conversations::SqlConversationStore;
 use crate::error::SqlError;
+use crate::groups::SqlGroupStore;
 use crate::health::SqlHealthProbe;
+use crate::messages::SqlMessageStore;
 use crate::options::{SqlDriver, SqlOptions};
 use crate::settings::SqlSettingsStore;
 use crate::users::SqlUserRepository;
@@ -52,6 +55,21 @@ impl SqlDatabase {
     /// The audit log on this pool.
     pub fn audit_log(&self) -> SqlAuditLog {
         SqlAuditLog::new(self.conn.clone())
+    }
+
+    /// The chat message store on this pool (the embedded default and CI keep messages here).
+    pub fn message_store(&self) -> SqlMessageStore {
+        SqlMessageStore::new(self.conn.clone())
+    }
+
+    /// Groups and memberships on this pool.
+    pub fn group_store(&self) -> SqlGroupStore {
+        SqlGroupStore::new(self.conn.clone())
+    }
+
+    /// Direct conversations and read positions on this pool.
+    pub fn conversation_store(&self) -> SqlConversationStore {
+        SqlConversationStore::new(self.conn.clone())
     }
 
     /// The readiness probe for this pool.

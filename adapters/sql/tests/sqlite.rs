@@ -11,6 +11,9 @@ async fn fresh() -> TestDatabase {
 adapter_contracts::settings_suite!(async { fresh().await.hold(|db| db.settings_store()) });
 adapter_contracts::users_suite!(async { fresh().await.hold(|db| db.user_repository()) });
 adapter_contracts::audit_suite!(async { fresh().await.hold(|db| db.audit_log()) });
+adapter_contracts::messages_suite!(async { fresh().await.hold(|db| db.message_store()) });
+adapter_contracts::groups_suite!(async { fresh().await.hold(|db| db.group_store()) });
+adapter_contracts::conversations_suite!(async { fresh().await.hold(|db| db.conversation_store()) });
 
 #[tokio::test]
 async fn migrate_twice_is_a_noop() {

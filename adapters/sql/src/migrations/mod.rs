@@ -9,6 +9,9 @@ mod dialect;
 mod m20261124_000001_settings;
 mod m20261124_000002_users;
 mod m20261124_000003_audit_log;
+mod m20261124_000004_messages;
+mod m20261124_000005_groups;
+mod m20261124_000006_conversations;
 
 use crate::connect::SqlDatabase;
 use crate::error::SqlError;
@@ -23,6 +26,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_settings::Migration),
             Box::new(m20261124_000002_users::Migration),
             Box::new(m20261124_000003_audit_log::Migration),
+            Box::new(m20261124_000004_messages::Migration),
+            Box::new(m20261124_000005_groups::Migration),
+            Box::new(m20261124_000006_conversations::Migration),
         ]
     }
 }
