@@ -8,7 +8,9 @@
 use crate::bus::{BusShared, RedisEventBus};
 use crate::cache::RedisCache;
 use crate::health::RedisHealthProbe;
+use crate::presence::RedisPresenceStore;
 use crate::rate_limit::RedisRateLimiter;
+use crate::sequence::RedisSequenceAllocator;
 use crate::sessions::RedisSessionStore;
 use fred::clients::WithOptions;
 use fred::prelude::{
@@ -290,6 +292,16 @@ impl RedisBackend {
     /// Fan-out to every instance; all handles from one backend share its subscriber connection.
     pub fn event_bus(&self) -> RedisEventBus {
         RedisEventBus::new(self.bus.clone())
+    }
+
+    /// Per-conversation chat seqs, shared by every instance using this server and prefix.
+    pub fn sequence_allocator(&self) -> RedisSequenceAllocator {
+        RedisSequenceAllocator::new(self.conn.clone())
+    }
+
+    /// Who is online, shared by every instance using this server and prefix.
+    pub fn presence_store(&self) -> RedisPresenceStore {
+        RedisPresenceStore::new(self.conn.clone())
     }
 
     /// Readiness check (`PING`).

@@ -1,4 +1,5 @@
-//! Redis adapters on fred: sessions, rate limits, cache, event bus and the readiness probe.
+//! Redis adapters on fred: sessions, rate limits, cache, event bus, chat seq allocation, presence and the
+//! readiness probe.
 //!
 //! Everything is reached through [`connect`] (or [`connect_lazy`]), which returns a [`RedisBackend`] that
 //! hands out the adapters over one shared connection pool. Every key and channel carries the configured
@@ -14,8 +15,10 @@ mod connection;
 mod delivery;
 mod error;
 mod health;
+mod presence;
 mod rate_limit;
 mod script;
+mod sequence;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -24,5 +27,7 @@ pub use bus::RedisEventBus;
 pub use cache::RedisCache;
 pub use connection::{RedisBackend, RedisError, RedisOptions, connect, connect_lazy};
 pub use health::RedisHealthProbe;
+pub use presence::RedisPresenceStore;
 pub use rate_limit::RedisRateLimiter;
+pub use sequence::RedisSequenceAllocator;
 pub use sessions::RedisSessionStore;
