@@ -291,8 +291,8 @@ pub async fn every_method_is_unavailable(store: &dyn MessageStore) {
 }
 
 /// Expands to one `#[tokio::test]` per check of the message store contract; `$make` builds a fresh, empty
-/// store (any expression evaluating to a future of something that derefs to a `MessageStore`). Attributes
-/// written before `$make` go on every test (e.g. `#[cfg_attr(no_server, ignore = "…")]`).
+/// store (any expression evaluating to a future of something that derefs to a `MessageStore`). With
+/// `attrs [#[…]…] $make`, the attributes go on every test (e.g. `#[cfg_attr(no_server, ignore = "…")]`).
 #[macro_export]
 macro_rules! messages_suite {
     (@one [$(#[$attr:meta])*] $make:expr; $check:ident) => {
@@ -306,7 +306,7 @@ macro_rules! messages_suite {
     (@checks $attrs:tt $make:expr; $($check:ident),* $(,)?) => {
         $( $crate::messages_suite!(@one $attrs $make; $check); )*
     };
-    ($(#[$attr:meta])* $make:expr) => {
+    (attrs [$(#[$attr:meta])*] $make:expr) => {
         mod messages_contract {
             #[allow(unused_imports)]
             use super::*;
@@ -324,5 +324,8 @@ macro_rules! messages_suite {
                 delete_conversation_removes_only_its_messages,
             );
         }
+    };
+    ($make:expr) => {
+        $crate::messages_suite!(attrs [] $make);
     };
 }
