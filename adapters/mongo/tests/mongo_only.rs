@@ -66,14 +66,17 @@ async fn indexes_exist_and_client_ids_are_partially_unique() {
             d
         })
         .collect();
-    let find = |name: &str| indexes.iter().find(|d| d.get_str("name").ok() == Some(name)).cloned();
-    let seq = find("uq_messages_conversation_seq").expect("seq index");
-    assert_eq!(seq.get_document("keys").unwrap(), &doc! { "conversation": 1, "seq": 1 });
-    assert_eq!(seq.get_bool("unique"), Ok(true));
-    let client = find("uq_messages_conversation_client").expect("client id index");
-    assert_eq!(client.get_bool("unique"), Ok(true));
-    assert_eq!(client.get_document("partial").unwrap(), &doc! { "client_id": { "$exists": true } });
-    assert!(find("idx_messages_created_at").is_some(), "{indexes:?}");
+    // Found by their keys: not every MongoDB-compatible server keeps the names it was given.
+    let find = |keys: Document| indexes.iter().find(|d| d.get_document("keys").ok() == Some(&keys)).cloned();
+    let seq = find(doc! { "conversation": 1, "seq": 1 }).expect("seq index");
+    assert_eq!(seq.get_bool("unique"), Ok(true), "{seq:?}");
+    let client = find(doc! { "conversation": 1, "client_id": 1 }).expect("client id index");
+    assert_eq!(client.get_bool("unique"), Ok(true), "{client:?}");
+    // MongoDB and SecantusDB report the partial filter; nx-27017 does not list it (its unique index skips
+    // absent fields anyway). Behaviour is the contract's `system_messages_never_collide_on_client_id`.
+    let partial = client.get_document("partial").cloned().unwrap_or_default();
+    assert!(partial.is_empty() || partial == doc! { "client_id": { "$exists": true } }, "{client:?}");
+    assert!(find(doc! { "created_at_us": 1 }).is_some(), "{indexes:?}");
     // Connecting again (a restart) finds the indexes in place and changes nothing.
     connect(mongo.options()).await.expect("second connect");
 }

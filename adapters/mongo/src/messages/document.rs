@@ -34,6 +34,17 @@ pub(super) fn micros(at: DateTime<Utc>) -> i64 {
     at.timestamp_micros()
 }
 
+/// An integer field as written (Int64), also accepting the narrower or floating forms some servers hand
+/// back for small numbers.
+pub(super) fn integer(value: Option<&Bson>) -> Option<i64> {
+    match value? {
+        Bson::Int64(n) => Some(*n),
+        Bson::Int32(n) => Some(i64::from(*n)),
+        Bson::Double(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(*f as i64),
+        _ => None,
+    }
+}
+
 /// The document stored for `message`.
 pub(super) fn to_document(message: &Message) -> Document {
     let mut d = doc! {
@@ -68,10 +79,8 @@ pub(super) fn to_message(d: &Document) -> Result<Message, CorruptDocument> {
     let id = d.get_str(ID).unwrap_or("?").to_owned();
     let corrupt = |reason: String| CorruptDocument { id: id.clone(), reason };
     let text = |field: &str| d.get_str(field).map_err(|e| corrupt(format!("{field}: {e}")));
-    let int = |field: &str| match d.get(field) {
-        Some(Bson::Int64(n)) => Ok(*n),
-        Some(Bson::Int32(n)) => Ok(i64::from(*n)),
-        other => Err(corrupt(format!("{field} is not an integer: {other:?}"))),
+    let int = |field: &str| {
+        integer(d.get(field)).ok_or_else(|| corrupt(format!("{field} is not an integer: {:?}", d.get(field))))
     };
     let time = |field: &str| {
         let us = int(field)?;

@@ -1,13 +1,12 @@
 //! `MessageStore` on MongoDB. Uniqueness is left to the unique indexes: one `insert_one` either stores the
 //! document or hits an index, and nothing is written then. A collision is sorted by looking the client id up:
-//! found means `Duplicate` (the contract's precedence, whichever index the server names), otherwise a hit on
-//! the seq index is `SeqTaken`. History pages are `find` with a seq range, sort and limit, read through the
+//! found means `Duplicate` (the contract's precedence, whichever index the server names), otherwise a stored
+//! message on that seq means `SeqTaken`. History pages are `find` with a seq range, sort and limit, read through the
 //! driver's cursor.
 
 use super::document::{
-    CLIENT_ID, CONVERSATION, CREATED_AT, RECALLED_AT, SEQ, micros, seq_value, to_document, to_message,
+    CLIENT_ID, CONVERSATION, CREATED_AT, RECALLED_AT, SEQ, integer, micros, seq_value, to_document, to_message,
 };
-use super::indexes::SEQ_INDEX;
 use crate::error::{BACKEND, duplicate_key, infra};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -39,10 +38,14 @@ impl MongoMessageStore {
                 Err(e) => return e,
             }
         }
-        if duplicate_key(&err).is_some_and(|m| m.contains(SEQ_INDEX)) {
-            MessageStoreError::SeqTaken
-        } else {
-            infra(err).into()
+        // Servers word the duplicate-key message differently (MongoDB names the index, others the fields),
+        // so the seq collision is confirmed by looking, not by parsing.
+        let mut taken = of(&message.conversation);
+        taken.insert(SEQ, seq_value(message.seq));
+        match self.messages.count_documents(taken).await {
+            Ok(n) if n > 0 => MessageStoreError::SeqTaken,
+            Ok(_) => infra(err).into(),
+            Err(e) => infra(e).into(),
         }
     }
 
@@ -116,7 +119,7 @@ impl MessageStore for MongoMessageStore {
             .projection(doc! { SEQ: 1 })
             .await
             .map_err(infra)?;
-        Ok(last.and_then(|d| d.get_i64(SEQ).ok()).and_then(|s| u64::try_from(s).ok()).unwrap_or(0))
+        Ok(last.and_then(|d| integer(d.get(SEQ))).and_then(|s| u64::try_from(s).ok()).unwrap_or(0))
     }
 
     async fn latest(&self, conversations: &[ConversationId]) -> Result<Vec<Message>, MessageStoreError> {
