@@ -131,6 +131,23 @@ pub async fn seq_taken_and_duplicate_precedence(store: &dyn MessageStore) {
     insert(store, &text(conv, 2, Some("b"), "b on a free seq")).await;
 }
 
+/// Storing the very same message again (a retry after a lost reply) is `Duplicate` of it when it has a
+/// client id, and `SeqTaken` when it has none; nothing changes.
+pub async fn reinserting_the_same_message(store: &dyn MessageStore) {
+    let conv = group();
+    let m = text(conv, 1, Some("once"), "only once");
+    insert(store, &m).await;
+    match store.insert(&m).await {
+        Err(MessageStoreError::Duplicate(existing)) => assert_eq!(*existing, m),
+        other => panic!("expected Duplicate, got {other:?}"),
+    }
+    let notice = system(conv, 2, "only once too");
+    insert(store, &notice).await;
+    let again = store.insert(&notice).await;
+    assert!(matches!(again, Err(MessageStoreError::SeqTaken)), "{again:?}");
+    assert_eq!(all(store, conv).await, vec![m, notice]);
+}
+
 /// Messages without client id (system) never collide on it.
 pub async fn system_messages_never_collide_on_client_id(store: &dyn MessageStore) {
     let conv = group();
@@ -315,6 +332,7 @@ macro_rules! messages_suite {
                 insert_then_read_round_trips,
                 duplicate_client_id_returns_the_stored_message,
                 seq_taken_and_duplicate_precedence,
+                reinserting_the_same_message,
                 system_messages_never_collide_on_client_id,
                 concurrent_inserts_store_one,
                 history_follows_the_query_rules,

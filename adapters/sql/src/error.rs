@@ -167,21 +167,6 @@ pub(crate) fn unique_field(message: &str) -> Option<UniqueField> {
     }
 }
 
-/// The index a unique violation names: MariaDB's index name (`uq_messages_conversation_seq`) or SQLite's
-/// column list (`messages.conversation, messages.seq`); `None` if `err` is not a unique violation.
-pub(crate) fn violated_index(err: &DbErr) -> Option<String> {
-    let Some(sqlx::Error::Database(db)) = sqlx_error(err) else { return None };
-    if !matches!(db.kind(), sqlx::error::ErrorKind::UniqueViolation) {
-        return None;
-    }
-    let message = db.message();
-    let key = message
-        .rsplit_once(" for key ")
-        .or_else(|| message.rsplit_once("constraint failed: "))
-        .map_or(message, |(_, key)| key);
-    Some(key.to_owned())
-}
-
 /// Wraps a database error for ports that only speak `InfraError`.
 pub(crate) fn infra(err: DbErr) -> InfraError {
     match classify(&err) {

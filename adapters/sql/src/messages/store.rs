@@ -1,11 +1,12 @@
 //! `MessageStore` over SQL. Uniqueness is left to the unique indexes: one `INSERT` either stores the row or
-//! hits `(conversation, client_id)` or `(conversation, seq)`, and nothing is written then. Which index the
-//! server names when both collide is not specified, so a collision is sorted by looking the client id up:
-//! found means `Duplicate` (the contract's precedence), otherwise a seq collision is `SeqTaken`.
+//! hits `(conversation, client_id)` or `(conversation, seq)` (or the primary key), and nothing is written then.
+//! Which index the server names when several collide is not specified, so a collision is sorted by looking:
+//! the client id stored means `Duplicate` (the contract's precedence), otherwise the seq stored means
+//! `SeqTaken`.
 
 use super::entity::{Column, Entity, Model};
 use super::row::{seq_to_db, to_active, to_message};
-use crate::error::{BACKEND, Failure, classify, violated_index};
+use crate::error::{BACKEND, Failure, classify};
 use crate::retry::retrying;
 use crate::time::bound_micros;
 use async_trait::async_trait;
@@ -40,10 +41,12 @@ impl SqlMessageStore {
                 Err(e) => return e,
             }
         }
-        if violated_index(&err).is_some_and(|index| index.contains("seq")) {
-            MessageStoreError::SeqTaken
-        } else {
-            store_err(err)
+        // Confirmed by looking rather than by the index the server names: a retried system message hits the
+        // primary key (same id) first on MariaDB, yet its seq is what is taken.
+        match of(&message.conversation).filter(Column::Seq.eq(seq_to_db(message.seq))).count(&self.db).await {
+            Ok(n) if n > 0 => MessageStoreError::SeqTaken,
+            Ok(_) => store_err(err),
+            Err(e) => store_err(e),
         }
     }
 }
