@@ -30,6 +30,23 @@ pub enum Command {
     Openapi,
     /// Print a new PASERK secret key for `auth.token_secret_key`.
     Keygen,
+    /// Create the first super admin (idempotent). The password comes from --password, else the
+    /// EXCHANGE_ADMIN_PASSWORD variable, else a prompt on the terminal.
+    InitAdmin(InitAdminArgs),
+}
+
+/// Options of `init-admin`.
+#[derive(Debug, Args)]
+pub struct InitAdminArgs {
+    /// Username of the super admin (3-32 letters, digits, `_` or CJK).
+    #[arg(long)]
+    pub username: String,
+    /// E-mail of the super admin.
+    #[arg(long)]
+    pub email: String,
+    /// Password; prefer EXCHANGE_ADMIN_PASSWORD or the prompt, which keep it out of the shell history.
+    #[arg(long)]
+    pub password: Option<String>,
 }
 
 /// Options of `serve`.

@@ -45,6 +45,7 @@ fn main() -> ExitCode {
         match command {
             Command::Serve(args) => commands::serve::run(config, args).await,
             Command::Migrate => commands::migrate::run(config).await,
+            Command::InitAdmin(args) => commands::init_admin::run(config, args).await,
             Command::Openapi | Command::Keygen => Ok(()),
         }
     });

@@ -24,7 +24,8 @@ pub trait Subscription: Send + Sync {
 /// - Delivery is at most once; handlers that need every event reconcile from storage (chat `sync`).
 /// - After `cancel`, the handler MUST NOT be called again.
 /// - While the backend is down, `publish` MUST return `InfraError::Unavailable`; subscriptions MUST resume
-///   by themselves when it returns.
+///   by themselves when it returns. A `subscribe` made while the backend is down MUST still succeed and
+///   start delivering once the backend is reachable (a process may start before Redis does).
 #[async_trait]
 pub trait EventBus: Send + Sync {
     /// Sends one event to all subscribers of `topic`.

@@ -4,6 +4,12 @@
 //! its own), a free port, and the `test` configuration; extra `EXCHANGE__…` variables pick other backends.
 //! The process is killed when the value drops, so a failing test never leaves servers behind.
 
+pub mod api;
+pub mod backends;
+
+pub use api::{Api, Reply, Tokens};
+pub use backends::{Composition, SharedBackends, World};
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
@@ -63,6 +69,11 @@ impl ServerBuilder {
     pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
         self.env.push((key.to_owned(), value.into()));
         self
+    }
+
+    /// The variables set so far.
+    pub fn env_pairs(&self) -> Vec<(String, String)> {
+        self.env.clone()
     }
 
     /// Adds command-line arguments after `serve`.

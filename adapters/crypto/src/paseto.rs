@@ -17,6 +17,7 @@ use pasetors::token::UntrustedToken;
 use pasetors::version4::{PublicToken, V4};
 use pasetors::{Local, Public};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fmt;
 use uuid::Uuid;
@@ -50,12 +51,19 @@ struct Footer {
     kid: String,
 }
 
+/// Verified tokens remembered at once. A client reuses its access token for its whole life, so every
+/// authenticated request after the first skips the Ed25519 check (about a sixth of `GET /users/me`'s CPU).
+const VERIFIED_CACHE_CAPACITY: usize = 65_536;
+
 /// Signs access tokens with the current key and verifies them with it or with any previous public key.
 pub struct PasetoIssuer {
     secret: AsymmetricSecretKey<V4>,
     footer: Vec<u8>,
     kid: String,
     verifiers: HashMap<String, AsymmetricPublicKey<V4>>,
+    /// SHA-256 of a token whose signature and purpose checked out -> its claims. Time is still checked
+    /// against `now` on every call; only authentic tokens get in, and the digest is collision resistant.
+    verified: quick_cache::sync::Cache<[u8; 32], AccessClaims>,
 }
 
 impl PasetoIssuer {
@@ -72,7 +80,8 @@ impl PasetoIssuer {
         }
         verifiers.insert(kid.clone(), public);
         let footer = serde_json::to_vec(&Footer { kid: kid.clone() }).expect("footer serializes");
-        Ok(Self { secret, footer, kid, verifiers })
+        let verified = quick_cache::sync::Cache::new(VERIFIED_CACHE_CAPACITY);
+        Ok(Self { secret, footer, kid, verifiers, verified })
     }
 
     /// PASERK id of the signing key, safe to log: it identifies the key without revealing it.
@@ -122,6 +131,28 @@ impl TokenIssuer for PasetoIssuer {
         if !token.starts_with(PublicToken::HEADER) {
             return Err(classify_foreign(token));
         }
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let claims = match self.verified.get(&digest) {
+            Some(claims) => claims,
+            None => {
+                let claims = self.verify_signature(token)?;
+                self.verified.insert(digest, claims.clone());
+                claims
+            }
+        };
+        if now < claims.nbf {
+            return Err(TokenError::NotYetValid);
+        }
+        if now >= claims.exp {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
+    }
+}
+
+impl PasetoIssuer {
+    /// Signature, key and purpose checks: the expensive part of `verify`, done once per token.
+    fn verify_signature(&self, token: &str) -> Result<AccessClaims, TokenError> {
         let untrusted = UntrustedToken::<Public, V4>::try_from(token).map_err(|_| TokenError::Invalid)?;
         let key = self.key_for(untrusted.untrusted_footer()).ok_or(TokenError::Invalid)?;
         let trusted = PublicToken::verify(key, &untrusted, None, Some(IMPLICIT_ASSERTION)).map_err(|_| {
@@ -131,14 +162,7 @@ impl TokenIssuer for PasetoIssuer {
                 Err(_) => TokenError::Invalid,
             }
         })?;
-        let claims = decode(trusted.payload())?;
-        if now < claims.nbf {
-            return Err(TokenError::NotYetValid);
-        }
-        if now >= claims.exp {
-            return Err(TokenError::Expired);
-        }
-        Ok(claims)
+        decode(trusted.payload())
     }
 }
 
@@ -202,6 +226,24 @@ mod tests {
             nbf: iat,
             exp: iat + ttl,
         }
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires_and_a_tampered_one_is_still_refused() {
+        let issuer = PasetoIssuer::new(&generate_secret_key(), &[]).unwrap();
+        let c = claims(at(2030), Duration::minutes(15));
+        let token = issuer.issue(&c).unwrap();
+        assert_eq!(issuer.verify(&token, at(2030) + Duration::minutes(1)), Ok(c.clone()));
+        assert_eq!(issuer.verified.len(), 1, "the verified token is remembered");
+        assert_eq!(issuer.verify(&token, at(2030) + Duration::minutes(2)), Ok(c.clone()));
+        assert_eq!(issuer.verify(&token, at(2030) - Duration::minutes(1)), Err(TokenError::NotYetValid));
+        assert_eq!(issuer.verify(&token, at(2030) + Duration::minutes(15)), Err(TokenError::Expired));
+        let mut tampered = token.clone().into_bytes();
+        let i = tampered.len() - 10;
+        tampered[i] = if tampered[i] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).unwrap();
+        assert_eq!(issuer.verify(&tampered, at(2030) + Duration::minutes(1)), Err(TokenError::Invalid));
+        assert_eq!(issuer.verified.len(), 1, "refused tokens are never remembered");
     }
 
     fn payload_json(c: &AccessClaims) -> serde_json::Value {

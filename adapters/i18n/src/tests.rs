@@ -56,3 +56,74 @@ fn query_beats_header_and_q_values_are_honoured() {
     assert_eq!(negotiate(None, Some(";;;,,q=x"), Locale::En), Locale::En);
     assert_eq!(negotiate(None, None, Locale::ZhCn), Locale::ZhCn);
 }
+
+/// Every `.rs` file under the crates that emit errors.
+fn sources() -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut stack: Vec<_> = ["domain", "application", "adapters"].iter().map(|d| root.join(d)).collect();
+    let mut files = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() && path.file_name().is_some_and(|n| n != "target") {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("i18n/src/tests.rs") {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// String literals in the bodies of `fn code(&self)` and in `ApiError::new(<status>, "<code>")` calls.
+fn emitted_codes(text: &str) -> Vec<String> {
+    let mut codes = Vec::new();
+    let literal = |s: &str| s.split('"').nth(1).map(str::to_owned);
+    let mut in_code_fn = false;
+    let mut depth = 0i32;
+    for line in text.lines() {
+        if line.contains("fn code(&self)") {
+            in_code_fn = true;
+            depth = 0;
+        }
+        if in_code_fn {
+            depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+            if line.contains("=> \"") {
+                codes.extend(line.split("=> \"").skip(1).filter_map(|rest| rest.split('"').next().map(str::to_owned)));
+            } else if line.trim_start().starts_with('"') {
+                codes.extend(literal(line));
+            }
+            if depth <= 0 && line.contains('}') {
+                in_code_fn = false;
+            }
+        }
+        for call in line.split("ApiError::new(").skip(1) {
+            if let Some(code) = call.split_once(',').and_then(|(_, rest)| literal(rest)) {
+                codes.push(code);
+            }
+        }
+    }
+    codes
+}
+
+#[test]
+fn every_emitted_error_code_has_both_translations() {
+    let zh = catalogue("zh-CN");
+    let en = catalogue("en");
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    for file in sources() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for code in emitted_codes(&text) {
+            seen += 1;
+            let key = format!("errors.{code}");
+            if !zh.contains(&key) || !en.contains(&key) {
+                missing.push(format!("{code} ({})", file.display()));
+            }
+        }
+    }
+    assert!(seen > 40, "the scan found only {seen} codes; is it still looking in the right places?");
+    missing.sort();
+    missing.dedup();
+    assert!(missing.is_empty(), "error codes without zh-CN/en messages:\n{}", missing.join("\n"));
+}

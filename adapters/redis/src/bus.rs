@@ -218,13 +218,16 @@ impl EventBus for RedisEventBus {
         let delivery = Arc::new(Delivery::new(handler));
         let mut subscribed = shared.subscribed.lock().await;
         shared.registry().entry(channel.clone()).or_default().push(delivery.clone());
-        if !subscribed.contains(&channel) {
+        if !subscribed.contains(&channel) && shared.conn.subscriber.is_connected() {
             if let Err(e) = shared.server_subscribe(vec![channel.clone()]).await {
                 shared.remove(&channel, &delivery);
                 return Err(e);
             }
             subscribed.insert(channel.clone());
         }
+        // While the subscriber is down the registration stays: fred announces every (re)connect, the first
+        // one included, and the resubscriber then SUBSCRIBEs every registered channel. So a process that
+        // starts while Redis is down still gets its events once Redis is there.
         drop(subscribed);
         Ok(Box::new(RedisSubscription {
             shared: Arc::downgrade(shared),

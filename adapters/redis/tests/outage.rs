@@ -81,8 +81,6 @@ async fn assert_everything_unavailable(backend: &RedisBackend) {
     assert_unavailable("cache.set", cache.set("k", b"v", Duration::from_secs(1))).await;
     assert_unavailable("cache.delete", cache.delete("k")).await;
     assert_unavailable("bus.publish", bus.publish("t", b"x")).await;
-    assert_unavailable("bus.subscribe", async { bus.subscribe("t", Arc::new(Recorder::default())).await.map(|_| ()) })
-        .await;
     assert_unavailable("health.check", backend.health_probe().check()).await;
     let (seqs, presence) = (backend.sequence_allocator(), backend.presence_store());
     let conv = ConversationId::direct(UserId::new(), UserId::new());
@@ -204,9 +202,21 @@ async fn the_same_client_recovers_when_redis_comes_back() {
     let (bus, cache, limiter, probe) =
         (backend.event_bus(), backend.cache(), backend.rate_limiter(), backend.health_probe());
     assert_unavailable("cache.get before the server exists", cache.get("k")).await;
+    // A process that starts before Redis subscribes before Redis exists; the subscription must take.
+    let early = Arc::new(Recorder::default());
+    let started = Instant::now();
+    let _early = bus.subscribe("early", early.clone()).await.expect("subscribing while down is accepted");
+    assert!(started.elapsed() < FAST, "subscribe while down must not wait for the server");
 
     server.start();
     eventually("first connection", Duration::from_secs(10), async || probe.check().await.is_ok()).await;
+    eventually("delivery to a subscription made while down", Duration::from_secs(10), async || {
+        bus.publish("early", b"e").await.is_ok() && {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            !early.events().is_empty()
+        }
+    })
+    .await;
     let heard = Arc::new(Recorder::default());
     let _subscription = bus.subscribe("news", heard.clone()).await.expect("subscribe");
     bus.publish("news", b"1").await.expect("publish");

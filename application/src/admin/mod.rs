@@ -8,5 +8,5 @@ mod service;
 mod stats;
 
 pub use error::AdminError;
-pub use service::{AdminService, NewUserInput};
+pub use service::{AdminService, InitAdminOutcome, NewUserInput};
 pub use stats::AdminStats;

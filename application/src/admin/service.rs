@@ -9,7 +9,10 @@ use domain::ids::{AuditId, UserId};
 use domain::page::Page;
 use domain::session::SessionStore;
 use domain::settings::Settings;
-use domain::user::{Email, Password, PasswordHasher, Role, User, UserQuery, UserRepository, UserStatus, Username};
+use domain::user::{
+    Email, Password, PasswordHasher, Role, UniqueField, User, UserQuery, UserRepository, UserStatus, UserStoreError,
+    Username,
+};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -24,6 +27,15 @@ pub struct NewUserInput {
     pub password: String,
     /// Role; `admin` and `super_admin` need a super admin.
     pub role: Role,
+}
+
+/// What `init-admin` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InitAdminOutcome {
+    /// A new super admin was created.
+    Created(User),
+    /// That super admin already existed; nothing changed.
+    AlreadyExists(User),
 }
 
 /// User management, audit log and statistics for admins.
@@ -106,6 +118,41 @@ impl AdminService {
         if let Err(err) = self.audit.append(&entry).await {
             tracing::error!(error = %err, ?entry, "audit entry could not be stored");
         }
+    }
+
+    /// Creates the first super admin (the `exchange init-admin` command). Idempotent: if an active super
+    /// admin with this username and e-mail exists, nothing changes. Any other account holding the username
+    /// or e-mail is a conflict, so a typo never silently promotes someone.
+    pub async fn init_super_admin(
+        &self,
+        username: &str,
+        email: &str,
+        password: &str,
+        settings: &Settings,
+    ) -> Result<InitAdminOutcome, AdminError> {
+        let username = Username::parse(username)?;
+        let email = Email::parse(email)?;
+        for login in [username.key(), email.as_str().to_owned()] {
+            if let Some(existing) = self.users.by_login(&login).await? {
+                if existing.is_active_super_admin()
+                    && existing.username.key() == username.key()
+                    && existing.email == email
+                {
+                    return Ok(InitAdminOutcome::AlreadyExists(existing));
+                }
+                let field =
+                    if existing.username.key() == username.key() { UniqueField::Username } else { UniqueField::Email };
+                return Err(UserStoreError::Duplicate(field).into());
+            }
+        }
+        let input = NewUserInput {
+            username: username.as_str().to_owned(),
+            email: email.as_str().to_owned(),
+            password: password.to_owned(),
+            role: Role::SuperAdmin,
+        };
+        let user = self.create_user(&Actor::system(), input, settings, &RequestMeta::default()).await?;
+        Ok(InitAdminOutcome::Created(user))
     }
 
     /// One page of users matching the query.

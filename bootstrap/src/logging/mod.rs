@@ -8,6 +8,7 @@
 //! `max_age` days. A disk that fails at run time costs log lines, never the service: the fault is said
 //! once on stderr. This module must never panic on I/O nor block the caller on a write.
 
+pub(crate) mod batch_writer;
 mod error;
 mod fault_reporting_writer;
 mod guard;
@@ -26,7 +27,6 @@ use std::{
 };
 
 use tracing::Subscriber;
-use tracing_appender::non_blocking::{NonBlocking, NonBlockingBuilder};
 use tracing_subscriber::{
     Layer as _, Registry, layer::SubscriberExt as _, registry::LookupSpan, util::SubscriberInitExt as _,
 };
@@ -37,8 +37,8 @@ pub use rotation::RotationPolicy;
 pub use routing::{ACCESS_TARGET, CRON_TARGET_PREFIX};
 
 use crate::config::{LogConfig, LogFormat, LogOutput};
+use batch_writer::BatchingWriter;
 use fault_reporting_writer::FaultReportingWriter;
-use guard::NotifyOnDrop;
 use layers::{BoxedLayer, LineStyle, fmt_layer};
 use prune::{PruneTarget, Pruner, prune_all};
 
@@ -96,12 +96,14 @@ pub fn build_with(
 
     if cfg.enable_console {
         let (writer, ansi) = match cfg.output {
-            LogOutput::Stdout => {
-                (spawn_writer(io::stdout(), "stdout".into(), "log-console", &mut guard), io::stdout().is_terminal())
-            }
-            LogOutput::Stderr => {
-                (spawn_writer(io::stderr(), "stderr".into(), "log-console", &mut guard), io::stderr().is_terminal())
-            }
+            LogOutput::Stdout => (
+                spawn_writer(io::stdout(), "stdout".into(), "log-console", batch_writer::MAX_CHUNK, &mut guard)?,
+                io::stdout().is_terminal(),
+            ),
+            LogOutput::Stderr => (
+                spawn_writer(io::stderr(), "stderr".into(), "log-console", batch_writer::MAX_CHUNK, &mut guard)?,
+                io::stderr().is_terminal(),
+            ),
         };
         let style = LineStyle { ansi: ansi && cfg.format == LogFormat::Text, ..full };
         layers.push(fmt_layer(style, writer).with_filter(verbosity()?).boxed());
@@ -116,9 +118,11 @@ pub fn build_with(
             prune_all(&targets, max_age);
         }
 
-        let mut open = |dir: &Path, name: &str, thread: &'static str| -> Result<NonBlocking, LogInitError> {
+        let mut open = |dir: &Path, name: &str, thread: &'static str| -> Result<BatchingWriter, LogInitError> {
             let roller = rotation::ReopeningRoller::open(dir, name, &opts.rotation)?;
-            Ok(spawn_writer(roller, dir.join(name).display().to_string(), thread, &mut guard))
+            // A quarter of the rotation size per write keeps rotated files within 25% of `max_size`.
+            let chunk = usize::try_from(opts.rotation.max_bytes / 4).unwrap_or(usize::MAX);
+            spawn_writer(roller, dir.join(name).display().to_string(), thread, chunk, &mut guard)
         };
         let app = open(&files.dir, &files.app, "log-app")?;
         let access = open(&files.dir, &files.access, "log-access")?;
@@ -149,17 +153,18 @@ pub fn init(cfg: &LogConfig) -> Result<LogGuard, LogInitError> {
     Ok(guard)
 }
 
-/// Puts `inner` behind a lossy non-blocking queue and its own thread, reporting write faults once.
-fn spawn_writer<W: Write + Send + 'static>(
+/// Puts `inner` behind a lossy batching writer and its own thread, reporting write faults once.
+pub(crate) fn spawn_writer<W: Write + Send + 'static>(
     inner: W,
     label: String,
     thread: &'static str,
+    max_chunk: usize,
     guard: &mut LogGuard,
-) -> NonBlocking {
-    let (writer, finished) = NotifyOnDrop::new(FaultReportingWriter::new(inner, label.clone()));
-    let (non_blocking, worker) = NonBlockingBuilder::default().lossy(true).thread_name(thread).finish(writer);
-    guard.push_worker(label, worker, non_blocking.error_counter(), finished);
-    non_blocking
+) -> Result<BatchingWriter, LogInitError> {
+    let (writer, flusher) = batch_writer::spawn(FaultReportingWriter::new(inner, label.clone()), thread, max_chunk)
+        .map_err(|cause| LogInitError::SpawnThread { name: thread, cause })?;
+    guard.push_destination(label, flusher);
+    Ok(writer)
 }
 
 fn create_dir(path: &Path) -> Result<(), LogInitError> {

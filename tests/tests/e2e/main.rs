@@ -1,9 +1,30 @@
 //! End-to-end tests: the real `exchange` binary over HTTP. One test binary, one module per area.
 
+/// Generates one test per composition for a scenario `async fn name(Composition)`.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn embedded() {
+                super::$name(e2e::Composition::Embedded).await
+            }
+
+            #[tokio::test]
+            async fn mariadb_redis() {
+                super::$name(e2e::Composition::MariaDbRedis).await
+            }
+        }
+    )*};
+}
+
+mod accounts;
+mod admin;
+mod bad_input;
 mod config;
 mod errors;
 mod ops;
 mod purity;
+mod rate_limits;
 mod shutdown;
 
 use serde_json::Value;

@@ -53,8 +53,16 @@ fn invalid_json(err: &serde_json::Error) -> ApiError {
         .with_param("column", err.column().to_string())
 }
 
+/// The full path of `field` under `path`. For unknown fields serde_path_to_error's path already ends
+/// with the field, for missing ones it stops at the parent.
 fn join(path: &str, field: &str) -> String {
-    if path.is_empty() || path == "." { field.to_owned() } else { format!("{path}.{field}") }
+    if path.is_empty() || path == "." {
+        field.to_owned()
+    } else if path == field || path.ends_with(&format!(".{field}")) {
+        path.to_owned()
+    } else {
+        format!("{path}.{field}")
+    }
 }
 
 /// serde's type names in the words our catalogues know.
@@ -120,6 +128,14 @@ mod tests {
     struct Login {
         username: String,
         remember: Option<bool>,
+        profile: Option<Profile>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Profile {
+        locale: String,
     }
 
     fn parse(body: &str) -> ApiError {
@@ -146,6 +162,10 @@ mod tests {
         assert!(wrong.params.contains(&("expected", "string".into())));
         let unknown = parse(r#"{"username": "a", "admin": true}"#);
         assert_eq!((unknown.code, field(&unknown)), ("request.unknown_field", Some("admin")));
+        let nested_missing = parse(r#"{"username": "a", "profile": {}}"#);
+        assert_eq!(field(&nested_missing), Some("profile.locale"));
+        let nested_unknown = parse(r#"{"username": "a", "profile": {"locale": "en", "x": 1}}"#);
+        assert_eq!(field(&nested_unknown), Some("profile.x"));
         assert_eq!(parse(r#"{"username": "#).code, "request.invalid_json");
         assert_eq!(parse(r#"{"username": "a"} trailing"#).code, "request.invalid_json");
         assert_eq!(parse("").code, "request.invalid_json");

@@ -57,7 +57,8 @@ impl<E: Endpoint> Endpoint for EdgeEndpoint<E> {
         req.extensions_mut().insert(ctx.clone());
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
-        let span = tracing::info_span!("request", request_id = %ctx.request_id, %method, %path);
+        // Only the id: method and path are in the access line, and every span field is formatted per layer.
+        let span = tracing::info_span!("request", request_id = %ctx.request_id);
         observe::in_flight(1.0);
 
         let outcome = async {

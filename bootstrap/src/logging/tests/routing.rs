@@ -69,7 +69,7 @@ fn access_line_has_the_request_fields_and_time_at_top_level() {
 }
 
 #[test]
-fn app_error_and_cron_lines_name_the_current_span() {
+fn app_and_error_lines_name_the_current_request_span() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), LogFormat::Json);
     log_with(&cfg, options(), || {
@@ -78,13 +78,27 @@ fn app_error_and_cron_lines_name_the_current_span() {
     });
 
     let logs = logs(&cfg);
-    for file in [logs.join("app.log"), logs.join("error.log"), logs.join("cron").join("cron.log")] {
+    for file in [logs.join("app.log"), logs.join("error.log")] {
         let lines = read_json(&file);
         assert!(!lines.is_empty(), "{}", file.display());
         for line in lines {
             assert_eq!(line["span"]["request_id"], "req-9", "{}: {line:?}", file.display());
         }
     }
+}
+
+#[test]
+fn cron_lines_name_the_schedulers_own_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), LogFormat::Json);
+    log_with(&cfg, options(), || {
+        let _span = info_span!(target: "cron::runner", "run", task = "purge_users").entered();
+        info!(target: "cron::runner", "run started");
+    });
+
+    let lines = read_json(&logs(&cfg).join("cron").join("cron.log"));
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["span"]["task"], "purge_users");
 }
 
 #[test]

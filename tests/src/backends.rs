@@ -1,0 +1,84 @@
+//! The real servers behind a test: a fresh MariaDB database and a Redis key prefix of its own, removed when
+//! the value drops. Several `exchange` processes given the same `SharedBackends` form one cluster.
+
+use crate::ServerBuilder;
+use adapter_redis::testing::TestRedis;
+use adapter_sql::testing::TestDatabase;
+
+/// Which composition a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Composition {
+    /// SQLite file and in-memory adapters: the embedded default.
+    Embedded,
+    /// MariaDB and Redis: the production shape.
+    MariaDbRedis,
+}
+
+/// A MariaDB database and a Redis prefix reserved for one test.
+pub struct SharedBackends {
+    db: TestDatabase,
+    redis: TestRedis,
+}
+
+impl SharedBackends {
+    /// Creates a migrated database and a fresh prefix; fails (never skips) if a server is unreachable.
+    pub async fn start() -> Self {
+        let db = TestDatabase::mysql().await.unwrap_or_else(|e| panic!("MariaDB for e2e tests: {e}"));
+        let redis = TestRedis::start().await;
+        Self { db, redis }
+    }
+
+    /// Points a server at these backends.
+    pub fn apply(&self, builder: ServerBuilder) -> ServerBuilder {
+        let sql = self.db.options();
+        let redis = self.redis.options();
+        builder
+            .env("EXCHANGE__DATABASE__DRIVER", "mysql")
+            .env("EXCHANGE__DATABASE__HOST", &sql.host)
+            .env("EXCHANGE__DATABASE__PORT", sql.port.to_string())
+            .env("EXCHANGE__DATABASE__USERNAME", &sql.username)
+            .env("EXCHANGE__DATABASE__PASSWORD", &sql.password)
+            .env("EXCHANGE__DATABASE__DATABASE", &sql.database)
+            .env("EXCHANGE__REDIS__HOST", &redis.host)
+            .env("EXCHANGE__REDIS__PORT", redis.port.to_string())
+            .env("EXCHANGE__REDIS__KEY_PREFIX", &redis.key_prefix)
+    }
+
+    /// The same settings as `(key, value)` pairs, for one-shot commands such as `init-admin`.
+    pub fn env(&self) -> Vec<(String, String)> {
+        self.apply(ServerBuilder::new()).env_pairs()
+    }
+}
+
+/// A server on `composition`, with the guards that keep its backends alive.
+pub struct World {
+    /// The running server.
+    pub server: crate::Server,
+    /// Environment a one-shot command needs to reach the same backends.
+    pub env: Vec<(String, String)>,
+    _backends: Option<SharedBackends>,
+}
+
+impl World {
+    /// Starts a server on `composition`, with `builder`'s extra settings.
+    pub async fn start(composition: Composition, builder: ServerBuilder) -> Self {
+        match composition {
+            Composition::Embedded => {
+                let server = builder.spawn().await;
+                Self { server, env: Vec::new(), _backends: None }
+            }
+            Composition::MariaDbRedis => {
+                let backends = SharedBackends::start().await;
+                let server = backends.apply(builder).spawn().await;
+                let env = backends.env();
+                Self { server, env, _backends: Some(backends) }
+            }
+        }
+    }
+
+    /// Runs `exchange <args>` against the same backends (and, for SQLite, the same file).
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        crate::run_once(self.server.dir(), args, &env)
+    }
+}
