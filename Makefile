@@ -12,14 +12,18 @@ build: ## Build every crate (debug)
 run: ## Run the platform on the embedded default (SQLite + in-memory adapters, no server needed)
 	$(CARGO) run --locked -p bootstrap --bin $(BIN) -- serve
 
+test: export MONGODB_URI ?= mongodb://127.0.0.1:27017/?directConnection=true
 test: ## Start MariaDB/Redis/MongoDB-compatible servers if absent, then run every test
 	./.ci/services
+	# The end-to-end tests run the real binary; test builds do not (re)build it, so build it first.
+	$(CARGO) build --locked -p bootstrap --bin exchange
 ifeq ($(NEXTEST),yes)
 	$(CARGO) nextest run --workspace --locked --no-fail-fast
 else
 	$(CARGO) test --workspace --locked --no-fail-fast
 endif
 
+test-coverage: export MONGODB_URI ?= mongodb://127.0.0.1:27017/?directConnection=true
 test-coverage: ## Line coverage report (needs cargo-llvm-cov: cargo install cargo-llvm-cov)
 	./.ci/services
 	$(CARGO) llvm-cov --workspace --locked --html --output-dir target/coverage

@@ -8,8 +8,10 @@
 use crate::bus::{BusShared, RedisEventBus};
 use crate::cache::RedisCache;
 use crate::health::RedisHealthProbe;
+use crate::presence::RedisPresenceStore;
 use crate::rate_limit::RedisRateLimiter;
 use crate::schedule::{RedisInstanceRegistry, RedisLock, RedisTaskControl};
+use crate::sequence::RedisSequenceAllocator;
 use crate::sessions::RedisSessionStore;
 use fred::clients::WithOptions;
 use fred::prelude::{
@@ -306,6 +308,16 @@ impl RedisBackend {
     /// Paused tasks.
     pub fn task_control(&self) -> RedisTaskControl {
         RedisTaskControl::new(self.conn.clone())
+    }
+
+    /// Per-conversation chat seqs, shared by every instance using this server and prefix.
+    pub fn sequence_allocator(&self) -> RedisSequenceAllocator {
+        RedisSequenceAllocator::new(self.conn.clone())
+    }
+
+    /// Who is online, shared by every instance using this server and prefix.
+    pub fn presence_store(&self) -> RedisPresenceStore {
+        RedisPresenceStore::new(self.conn.clone())
     }
 
     /// Readiness check (`PING`).

@@ -1,5 +1,5 @@
-//! Redis adapters on fred: sessions, rate limits, cache, event bus, the readiness probe, and the scheduler's
-//! tick locks, instance heartbeats and paused tasks.
+//! Redis adapters on fred: sessions, rate limits, cache, event bus, chat seq allocation, presence, the
+//! scheduler's tick locks, instance heartbeats and paused tasks, and the readiness probe.
 //!
 //! Everything is reached through [`connect`] (or [`connect_lazy`]), which returns a [`RedisBackend`] that
 //! hands out the adapters over one shared connection pool. Every key and channel carries the configured
@@ -15,9 +15,11 @@ mod connection;
 mod delivery;
 mod error;
 mod health;
+mod presence;
 mod rate_limit;
 mod schedule;
 mod script;
+mod sequence;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -26,6 +28,8 @@ pub use bus::RedisEventBus;
 pub use cache::RedisCache;
 pub use connection::{RedisBackend, RedisError, RedisOptions, connect, connect_lazy};
 pub use health::RedisHealthProbe;
+pub use presence::RedisPresenceStore;
 pub use rate_limit::RedisRateLimiter;
 pub use schedule::{RedisInstanceRegistry, RedisLock, RedisTaskControl};
+pub use sequence::RedisSequenceAllocator;
 pub use sessions::RedisSessionStore;

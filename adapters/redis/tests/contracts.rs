@@ -59,3 +59,21 @@ mod control {
         redis.scoped(redis.backend().task_control())
     });
 }
+
+mod sequence {
+    use super::*;
+    adapter_contracts::sequence_suite!(async {
+        let redis = TestRedis::start().await;
+        let other = redis.another_instance().await;
+        (redis.scoped(redis.backend().sequence_allocator()), redis.scoped(other.sequence_allocator()))
+    });
+}
+
+mod presence {
+    use super::*;
+    adapter_contracts::presence_suite!(async {
+        let redis = TestRedis::start().await;
+        let other = redis.another_instance().await;
+        (redis.scoped(redis.backend().presence_store()), redis.scoped(other.presence_store()))
+    });
+}

@@ -10,6 +10,7 @@ use chrono::Utc;
 use domain::InfraError;
 use domain::bus::EventBus;
 use domain::cache::Cache;
+use domain::chat::{ConnectionId, ConversationId, PresenceStore, SeqError, SeqReservation, SequenceAllocator};
 use domain::health::HealthProbe;
 use domain::ids::{SessionId, UserId};
 use domain::rate_limit::{Quota, RateDecision, RateLimiter};
@@ -106,6 +107,32 @@ async fn assert_everything_unavailable(backend: &RedisBackend) {
     assert_unavailable("control.resume", control.resume(&task)).await;
     assert_unavailable("control.is_paused", control.is_paused(&task)).await;
     assert_unavailable("control.paused", control.paused()).await;
+    let (seqs, presence) = (backend.sequence_allocator(), backend.presence_store());
+    let conv = ConversationId::direct(UserId::new(), UserId::new());
+    let r = SeqReservation { conversation: conv, seq: 1, token: "t".into() };
+    let seq_infra = |r: Result<(), SeqError>| match r {
+        Err(SeqError::Infra(e)) => Err(e),
+        other => Ok(other),
+    };
+    let lease = Duration::from_secs(5);
+    assert_unavailable("sequence.reserve", async {
+        match seqs.reserve(&conv, lease, Duration::from_millis(100)).await {
+            Err(SeqError::Infra(e)) => Err(e),
+            other => Ok(other.map(drop)),
+        }
+    })
+    .await;
+    assert_unavailable("sequence.commit", async { seq_infra(seqs.commit(&r).await) }).await;
+    assert_unavailable("sequence.release", async { seq_infra(seqs.release(&r).await) }).await;
+    assert_unavailable("sequence.current", seqs.current(&conv)).await;
+    assert_unavailable("sequence.advance_to", seqs.advance_to(&conv, 1)).await;
+    let (user, c) = (UserId::new(), ConnectionId::new());
+    assert_unavailable("presence.connect", presence.connect(user, c, lease, now)).await;
+    assert_unavailable("presence.heartbeat", presence.heartbeat(user, c, lease, now)).await;
+    assert_unavailable("presence.disconnect", presence.disconnect(user, c, now)).await;
+    assert_unavailable("presence.online", presence.online(&[user], now)).await;
+    assert_unavailable("presence.counts", presence.counts(now)).await;
+    assert_unavailable("presence.sweep", presence.sweep(now)).await;
 }
 
 #[tokio::test]

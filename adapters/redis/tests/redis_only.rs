@@ -6,6 +6,7 @@ use adapter_redis::testing::{TestRedis, bus_subscribers, keys_under_prefix};
 use chrono::{Duration as Span, DurationRound, Utc};
 use domain::bus::EventBus;
 use domain::cache::Cache;
+use domain::chat::{ConnectionId, ConversationId, PresenceChange, PresenceStore, SequenceAllocator};
 use domain::ids::{SessionId, UserId};
 use domain::rate_limit::{Quota, RateDecision, RateLimiter};
 use domain::session::{Rotation, Session, SessionStore, TokenHash};
@@ -139,4 +140,55 @@ async fn a_channel_is_released_when_its_last_handler_goes() {
     wait_for_subscribers(backend, "room.1", 1).await;
     drop(second);
     wait_for_subscribers(backend, "room.1", 0).await;
+}
+
+/// The chat adapters keep their keys under the prefix too, and a user who went offline leaves no presence key.
+#[tokio::test]
+async fn chat_keys_carry_the_prefix_and_offline_users_leave_none() {
+    let redis = TestRedis::start().await;
+    let backend = redis.backend();
+    let prefix = backend.key_prefix().to_owned();
+    let conv = ConversationId::direct(UserId::new(), UserId::new());
+    let seqs = backend.sequence_allocator();
+    let r = seqs.reserve(&conv, Duration::from_secs(5), Duration::ZERO).await.expect("reserve");
+    seqs.commit(&r).await.expect("commit");
+    let presence = backend.presence_store();
+    let (user, conn, now) = (UserId::new(), ConnectionId::new(), Utc::now());
+    presence.connect(user, conn, Duration::from_secs(30), now).await.expect("connect");
+
+    let mut keys = keys_under_prefix(backend).await.expect("scan");
+    keys.sort();
+    let mut expected: Vec<String> = [
+        format!("seq:{conv}"),
+        format!("presence:user:{user}"),
+        "presence:users".to_owned(),
+        "presence:conns".to_owned(),
+    ]
+    .iter()
+    .map(|k| format!("{prefix}{k}"))
+    .collect();
+    expected.sort();
+    assert_eq!(keys, expected);
+
+    assert_eq!(presence.disconnect(user, conn, now).await.expect("disconnect"), PresenceChange::WentOffline);
+    let keys = keys_under_prefix(backend).await.expect("scan");
+    assert_eq!(keys, vec![format!("{prefix}seq:{conv}")], "only the committed seq stays");
+}
+
+/// A sweep works through more users than one script batch handles, reporting each once.
+#[tokio::test]
+async fn sweep_covers_more_users_than_one_batch() {
+    let redis = TestRedis::start().await;
+    let presence = redis.backend().presence_store();
+    let now = Utc::now();
+    let mut users: Vec<UserId> = (0..1_203).map(|_| UserId::new()).collect();
+    for user in &users {
+        presence.connect(*user, ConnectionId::new(), Duration::from_secs(1), now).await.expect("connect");
+    }
+    let mut swept = presence.sweep(now + Span::seconds(2)).await.expect("sweep");
+    swept.sort();
+    users.sort();
+    assert_eq!(swept, users);
+    assert_eq!(presence.counts(now + Span::seconds(2)).await.expect("counts"), (0, 0));
+    assert!(keys_under_prefix(redis.backend()).await.expect("scan").is_empty(), "nothing left behind");
 }

@@ -3,9 +3,12 @@
 //! Also creates a missing MySQL database for `exchange migrate` on a fresh server.
 
 use crate::audit::SqlAuditLog;
+use crate::conversations::SqlConversationStore;
 use crate::daily_stats::SqlDailyStats;
 use crate::error::SqlError;
+use crate::groups::SqlGroupStore;
 use crate::health::SqlHealthProbe;
+use crate::messages::SqlMessageStore;
 use crate::options::{SqlDriver, SqlOptions};
 use crate::runs::SqlRunStore;
 use crate::settings::SqlSettingsStore;
@@ -64,6 +67,21 @@ impl SqlDatabase {
     /// The daily statistics rows on this pool.
     pub fn daily_stats(&self) -> SqlDailyStats {
         SqlDailyStats::new(self.conn.clone())
+    }
+
+    /// The chat message store on this pool (the embedded default and CI keep messages here).
+    pub fn message_store(&self) -> SqlMessageStore {
+        SqlMessageStore::new(self.conn.clone())
+    }
+
+    /// Groups and memberships on this pool.
+    pub fn group_store(&self) -> SqlGroupStore {
+        SqlGroupStore::new(self.conn.clone())
+    }
+
+    /// Direct conversations and read positions on this pool.
+    pub fn conversation_store(&self) -> SqlConversationStore {
+        SqlConversationStore::new(self.conn.clone())
     }
 
     /// The readiness probe for this pool.

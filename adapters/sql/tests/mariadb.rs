@@ -17,6 +17,9 @@ adapter_contracts::users_suite!(async { fresh().await.hold(|db| db.user_reposito
 adapter_contracts::audit_suite!(async { fresh().await.hold(|db| db.audit_log()) });
 adapter_contracts::runs_suite!(async { fresh().await.hold(|db| db.run_store()) });
 adapter_contracts::daily_stats_suite!(async { fresh().await.hold(|db| db.daily_stats()) });
+adapter_contracts::messages_suite!(async { fresh().await.hold(|db| db.message_store()) });
+adapter_contracts::groups_suite!(async { fresh().await.hold(|db| db.group_store()) });
+adapter_contracts::conversations_suite!(async { fresh().await.hold(|db| db.conversation_store()) });
 
 #[tokio::test]
 async fn migrate_twice_is_a_noop() {
@@ -72,6 +75,13 @@ async fn schema_uses_microsecond_times_and_binary_collation() {
             "cron_runs.fire_time=datetime(6)",
             "cron_runs.started_at=datetime(6)",
             "daily_stats.computed_at=datetime(6)",
+            "direct_conversations.created_at=datetime(6)",
+            "groups.created_at=datetime(6)",
+            "groups.updated_at=datetime(6)",
+            "group_members.joined_at=datetime(6)",
+            "messages.created_at=datetime(6)",
+            "messages.edited_at=datetime(6)",
+            "messages.recalled_at=datetime(6)",
             "settings.updated_at=datetime(6)",
             "users.created_at=datetime(6)",
             "users.deleted_at=datetime(6)",
@@ -82,7 +92,7 @@ async fn schema_uses_microsecond_times_and_binary_collation() {
     let collations = scalar(
         &t,
         "SELECT DISTINCT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
-         AND TABLE_NAME IN ('users', 'audit_log', 'settings', 'cron_runs') AND COLLATION_NAME IS NOT NULL \
+         AND TABLE_NAME <> 'seaql_migrations' AND COLLATION_NAME IS NOT NULL \
          AND DATA_TYPE IN ('varchar', 'text')",
     )
     .await;

@@ -9,6 +9,9 @@ mod dialect;
 mod m20261124_000001_settings;
 mod m20261124_000002_users;
 mod m20261124_000003_audit_log;
+mod m20261124_000004_messages;
+mod m20261124_000005_groups;
+mod m20261124_000006_conversations;
 mod m20261124_000101_cron_runs;
 mod m20261124_000102_daily_stats;
 
@@ -27,6 +30,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_audit_log::Migration),
             Box::new(m20261124_000101_cron_runs::Migration),
             Box::new(m20261124_000102_daily_stats::Migration),
+            Box::new(m20261124_000004_messages::Migration),
+            Box::new(m20261124_000005_groups::Migration),
+            Box::new(m20261124_000006_conversations::Migration),
         ]
     }
 }

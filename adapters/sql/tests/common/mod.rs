@@ -49,6 +49,7 @@ pub async fn health_probe_reports_unavailable_after_close(t: TestDatabase) {
 pub async fn closed_pool_makes_every_port_unavailable(t: TestDatabase) {
     let (settings, users, audit) = (t.db().settings_store(), t.db().user_repository(), t.db().audit_log());
     let runs = t.db().run_store();
+    let (messages, groups, conversations) = (t.db().message_store(), t.db().group_store(), t.db().conversation_store());
     t.db().close().await.expect("close");
     let unavailable = |what: &str, r: Result<(), InfraError>| {
         assert!(matches!(r, Err(InfraError::Unavailable { backend: "database", .. })), "{what}: {r:?}");
@@ -65,6 +66,9 @@ pub async fn closed_pool_makes_every_port_unavailable(t: TestDatabase) {
     adapter_contracts::users::every_method_is_unavailable(&users).await;
     adapter_contracts::audit::every_method_is_unavailable(&audit).await;
     adapter_contracts::runs::every_method_is_unavailable(&runs).await;
+    adapter_contracts::messages::every_method_is_unavailable(&messages).await;
+    adapter_contracts::groups::every_method_is_unavailable(&groups).await;
+    adapter_contracts::conversations::every_method_is_unavailable(&conversations).await;
 }
 
 /// Every index the list, lookup and super-admin queries rely on exists.
@@ -85,6 +89,10 @@ pub async fn every_index_exists(t: TestDatabase) {
         ("cron_runs", "idx_cron_runs_fire"),
         ("cron_runs", "idx_cron_runs_instance_status"),
         ("cron_runs", "idx_cron_runs_status_fire"),
+        ("messages", "uq_messages_conversation_seq"),
+        ("messages", "uq_messages_conversation_client"),
+        ("messages", "idx_messages_created_at"),
+        ("group_members", "idx_group_members_user"),
     ] {
         assert!(manager.has_index(table, index).await.expect("has_index"), "{table}.{index} missing");
     }
