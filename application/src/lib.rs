@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod chat;
 pub mod context;
 pub mod error;
 pub mod health;
