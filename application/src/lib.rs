@@ -8,6 +8,7 @@ pub mod admin;
 pub mod auth;
 pub mod chat;
 pub mod context;
+pub mod conversations;
 pub mod error;
 pub mod health;
 pub mod maintenance;
