@@ -2,6 +2,7 @@
 
 use application::admin::AdminService;
 use application::auth::{AuthService, RateLimitService};
+use application::chat::ChatService;
 use application::health::HealthService;
 use application::settings::SettingsService;
 use std::net::IpAddr;
@@ -40,6 +41,8 @@ pub struct HttpState {
     pub admin: Arc<AdminService>,
     /// Per-route-group quotas.
     pub rate_limits: Arc<RateLimitService>,
+    /// Chat: admin pushes and the chat numbers of the statistics.
+    pub chat: Arc<ChatService>,
     /// Renders the Prometheus exposition; `None` disables `/metrics` content (tests without a recorder).
     pub metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>,
 }

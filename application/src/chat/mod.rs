@@ -4,7 +4,6 @@
 //! Nothing here knows about WebSocket frames; the gateway translates frames to these calls and the
 //! [`events`] published on the bus back to frames.
 
-mod access;
 mod error;
 pub mod events;
 mod push;

@@ -5,9 +5,9 @@
 //! acked again with the same seq, never stored or delivered twice. Delivery over the bus is at most once;
 //! `sync` (replay from storage after a cursor) is what makes a client's stream complete.
 
-use super::access::member_of;
 use super::error::ChatError;
 use super::events::{ChatEvent, DELIVERY_TOPIC, Delivery, MessageView, PRESENCE_TOPIC, PresenceEvent};
+use crate::conversations::can_access;
 use domain::audit::AuditLog;
 use domain::bus::EventBus;
 use domain::chat::{
@@ -62,7 +62,7 @@ pub enum Target {
 }
 
 /// One send, as the client framed it (validated here).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SendInput {
     /// Where to.
     pub target: Target,
@@ -172,7 +172,7 @@ impl ChatService {
             Target::Group(group) => ConversationId::Group(group),
             Target::Conversation(c) => c,
         };
-        if !member_of(self.groups.as_ref(), sender, &conversation).await? {
+        if !can_access(self.groups.as_ref(), sender, &conversation).await? {
             return Err(ChatError::NotMember);
         }
         if let Some(peer) = conversation.peer_of(sender).filter(|p| *p != sender) {
@@ -368,7 +368,7 @@ impl ChatService {
 
     /// Whether `user` may see `conversation` (participant or member).
     pub async fn can_access(&self, user: UserId, conversation: &ConversationId) -> Result<bool, ChatError> {
-        Ok(member_of(self.groups.as_ref(), user, conversation).await?)
+        Ok(can_access(self.groups.as_ref(), user, conversation).await?)
     }
 
     /// Moves the user's read position forward and tells their other connections and a direct peer.

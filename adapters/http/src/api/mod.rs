@@ -15,7 +15,7 @@ pub use ops::OpsApi;
 pub use security::BearerAuth;
 
 use crate::state::HttpState;
-use admin::{AdminAuditApi, AdminSettingsApi, AdminStatsApi, AdminUsersApi};
+use admin::{AdminAuditApi, AdminPushApi, AdminSettingsApi, AdminStatsApi, AdminUsersApi};
 use poem_openapi::{OpenApiService, Tags};
 
 /// Tags group operations in the docs.
@@ -32,7 +32,7 @@ pub enum ApiTags {
 }
 
 /// Every operation group, in the order the docs show them.
-pub type Apis = (AuthApi, MeApi, AdminUsersApi, AdminSettingsApi, AdminAuditApi, AdminStatsApi, OpsApi);
+pub type Apis = (AuthApi, MeApi, AdminUsersApi, AdminSettingsApi, AdminAuditApi, AdminStatsApi, AdminPushApi, OpsApi);
 
 /// The OpenAPI service over every operation group.
 pub fn service(state: HttpState) -> OpenApiService<Apis, ()> {
@@ -43,6 +43,7 @@ pub fn service(state: HttpState) -> OpenApiService<Apis, ()> {
         AdminSettingsApi::new(state.clone()),
         AdminAuditApi::new(state.clone()),
         AdminStatsApi::new(state.clone()),
+        AdminPushApi::new(state.clone()),
         OpsApi::new(state),
     );
     OpenApiService::new(apis, "exchange API", env!("CARGO_PKG_VERSION"))

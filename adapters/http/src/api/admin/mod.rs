@@ -2,11 +2,13 @@
 //! these handlers only resolve the caller, translate shapes, and pass the request metadata for the audit log.
 
 mod audit;
+mod push;
 mod settings;
 mod stats;
 mod users;
 
 pub use audit::AdminAuditApi;
+pub use push::AdminPushApi;
 pub use settings::AdminSettingsApi;
 pub use stats::AdminStatsApi;
 pub use users::AdminUsersApi;
