@@ -7,6 +7,7 @@
 pub mod api;
 pub mod backends;
 pub mod cron;
+pub mod ws;
 
 pub use api::{Api, Reply, Tokens};
 pub use backends::{Composition, SharedBackends, World};
