@@ -37,22 +37,23 @@ pub fn ws_url(base: &str) -> String {
 
 impl WsClient {
     /// Opens a socket offering `protocols` (comma-joined into `Sec-WebSocket-Protocol`) and extra headers.
-    pub async fn open(url: &str, protocols: &[&str], headers: &[(&str, &str)]) -> Result<(Self, Option<String>), String> {
+    pub async fn open(
+        url: &str,
+        protocols: &[&str],
+        headers: &[(&str, &str)],
+    ) -> Result<(Self, Option<String>), String> {
         let mut request = url.into_client_request().map_err(|e| e.to_string())?;
         if !protocols.is_empty() {
             let value = HeaderValue::from_str(&protocols.join(", ")).map_err(|e| e.to_string())?;
             request.headers_mut().insert("sec-websocket-protocol", value);
         }
         for (k, v) in headers {
-            let name: tokio_tungstenite::tungstenite::http::HeaderName = k.parse().map_err(|_| "bad header".to_owned())?;
+            let name: tokio_tungstenite::tungstenite::http::HeaderName =
+                k.parse().map_err(|_| "bad header".to_owned())?;
             request.headers_mut().insert(name, HeaderValue::from_str(v).map_err(|e| e.to_string())?);
         }
         let (stream, response) = tokio_tungstenite::connect_async(request).await.map_err(|e| e.to_string())?;
-        let chosen = response
-            .headers()
-            .get("sec-websocket-protocol")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let chosen = response.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()).map(str::to_owned);
         Ok((Self { stream, welcome: Value::Null }, chosen))
     }
 
@@ -92,9 +93,8 @@ impl WsClient {
     /// The next JSON frame; panics on close or after the wait bound.
     pub async fn next(&mut self) -> Value {
         loop {
-            let message = tokio::time::timeout(FRAME_WAIT, self.stream.next())
-                .await
-                .expect("no frame from the server in time");
+            let message =
+                tokio::time::timeout(FRAME_WAIT, self.stream.next()).await.expect("no frame from the server in time");
             match message {
                 Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).expect("JSON frame"),
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,

@@ -284,7 +284,8 @@ async fn serve(
                     }
                     Some(Ok(Message::Binary(_))) => {
                         metrics::counter!("ws_frames_in_total", "type" => "binary").increment(1);
-                        link.error(None, &FrameError::Binary).await;
+                        let err = if state.bucket.try_take(Instant::now()) { FrameError::Binary } else { FrameError::RateLimited };
+                        link.error(None, &err).await;
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                     Some(Ok(Message::Close(_))) | None => break None,
@@ -353,22 +354,19 @@ impl ConnState {
     async fn handle(&mut self, gateway: &Gateway, link: &mut Link, text: &str) -> Option<u16> {
         let parsed = protocol::parse(text);
         let id = parsed.id.as_deref();
-        let frame = match parsed.frame {
-            Ok(frame) => frame,
-            Err(err) => {
-                metrics::counter!("ws_frames_in_total", "type" => "invalid").increment(1);
-                if !self.bucket.try_take(Instant::now()) {
-                    return None;
-                }
-                link.error(id, &err).await;
-                return None;
-            }
-        };
-        if !matches!(frame, ClientFrame::Ping) && !self.bucket.try_take(Instant::now()) {
+        if !matches!(parsed.frame, Ok(ClientFrame::Ping)) && !self.bucket.try_take(Instant::now()) {
             metrics::counter!("ws_rate_limited_total").increment(1);
             link.error(id, &FrameError::RateLimited).await;
             return None;
         }
+        let frame = match parsed.frame {
+            Ok(frame) => frame,
+            Err(err) => {
+                metrics::counter!("ws_frames_in_total", "type" => "invalid").increment(1);
+                link.error(id, &err).await;
+                return None;
+            }
+        };
         let result: Result<(), ChatError> = match frame {
             ClientFrame::Ping => {
                 link.send(json!({"type": "pong", "id": id})).await;
