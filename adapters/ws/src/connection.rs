@@ -39,15 +39,20 @@ async fn writer(
     mut frames: mpsc::Receiver<Message>,
     mut close_now: oneshot::Receiver<u16>,
 ) {
+    // Open until the read loop either asks for an immediate close or ends (dropping the sender), after
+    // which the queued frames, the graceful close last, are still written.
+    let mut close_open = true;
     loop {
         tokio::select! {
             biased;
-            code = &mut close_now => {
-                if let Ok(code) = code {
-                    let frame = Message::Close(Some((CloseCode::from(code), String::new())));
-                    let _ = tokio::time::timeout(CLOSE_WRITE_BOUND, sink.send(frame)).await;
+            code = &mut close_now, if close_open => {
+                match code {
+                    Ok(code) => {
+                        let _ = tokio::time::timeout(CLOSE_WRITE_BOUND, sink.send(close_frame(code))).await;
+                        break;
+                    }
+                    Err(_) => close_open = false,
                 }
-                break;
             }
             frame = frames.recv() => {
                 let Some(frame) = frame else { break };
