@@ -262,11 +262,11 @@ async fn serve(
             }
             _ = sleep_until(idle) => break Some(close::IDLE),
             _ = session_check.tick() => {
-                if let Err(err) = gateway.auth.authenticate(&session.token).await {
-                    if err.kind() != ErrorKind::Unavailable {
-                        link.error(None, &err).await;
-                        break Some(auth_close(&err));
-                    }
+                if let Err(err) = gateway.auth.authenticate(&session.token).await
+                    && err.kind() != ErrorKind::Unavailable
+                {
+                    link.error(None, &err).await;
+                    break Some(auth_close(&err));
                 }
             }
             _ = heartbeat.tick() => {
@@ -343,10 +343,10 @@ impl ConnState {
     async fn deliver(&mut self, link: &Link, item: Inbound) {
         let frame = match item {
             Inbound::Chat(event) => {
-                if let ChatEvent::Message { message } = event.as_ref() {
-                    if !self.seen.first_time(&message.conversation, message.seq) {
-                        return;
-                    }
+                if let ChatEvent::Message { message } = event.as_ref()
+                    && !self.seen.first_time(&message.conversation, message.seq)
+                {
+                    return;
                 }
                 protocol::event(&event)
             }

@@ -238,10 +238,10 @@ impl ChatService {
         if outcome.duplicate {
             return own_retry(outcome.message, sender);
         }
-        if let ConversationId::Direct(..) = conversation {
-            if let Err(err) = self.conversations.touch_direct(&conversation, outcome.message.created_at).await {
-                tracing::warn!(error = %err, "direct conversation not recorded; it shows up at its next message");
-            }
+        if let ConversationId::Direct(..) = conversation
+            && let Err(err) = self.conversations.touch_direct(&conversation, outcome.message.created_at).await
+        {
+            tracing::warn!(error = %err, "direct conversation not recorded; it shows up at its next message");
         }
         let recipients = self.participants(&conversation).await?;
         let event = ChatEvent::Message { message: MessageView::from(&outcome.message) };

@@ -8,7 +8,7 @@ use domain::chat::{Group, GroupId, GroupMember, GroupName, GroupStore, MemberRol
 use domain::ids::UserId;
 use e2e::ws::{Ended, WsClient, ws_url};
 use e2e::{Api, Composition, ServerBuilder, SharedBackends, Tokens, World};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
