@@ -8,6 +8,7 @@ pub mod admin;
 pub mod auth;
 pub mod context;
 pub mod error;
+pub mod groups;
 pub mod health;
 pub mod maintenance;
 pub mod settings;
