@@ -7,7 +7,7 @@
 mod error;
 mod service;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use error::GroupError;
 pub use service::{GroupService, GroupView, NewGroup};
