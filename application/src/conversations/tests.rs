@@ -34,22 +34,23 @@ async fn the_list_has_directs_and_groups_with_unread_counts_newest_first() {
     let direct = ConversationId::direct(alice, bob);
     let t0 = f.clock.now();
     f.conversations.touch_direct(&direct, t0).await.unwrap();
-    for seq in 1..=3 {
-        f.message(direct, bob, seq, t0 + Duration::seconds(seq as i64)).await;
+    for i in 1..=3 {
+        f.message(direct, bob, t0 + Duration::seconds(i)).await;
     }
-    for seq in 1..=5 {
-        f.message(g, carol, seq, t0 + Duration::seconds(10 + seq as i64)).await;
+    // seq 1 of each group is its creation notice; then five messages (seq 2-6).
+    for i in 1..=5 {
+        f.message(g, carol, t0 + Duration::seconds(10 + i)).await;
     }
     f.conversations.mark_read(alice, &g, 2).await.unwrap();
 
     let list = svc.list(alice).await.unwrap();
     let order: Vec<_> = list.iter().map(|s| s.conversation).collect();
     assert_eq!(order, vec![g, direct, empty_group], "most recent activity first");
-    assert_eq!((list[0].latest_seq, list[0].last_read_seq, list[0].unread), (5, 2, 3));
-    assert_eq!(list[0].last_message.as_ref().map(|m| m.seq), Some(5));
+    assert_eq!((list[0].latest_seq, list[0].last_read_seq, list[0].unread), (6, 2, 4));
+    assert_eq!(list[0].last_message.as_ref().map(|m| m.seq), Some(6));
     assert_eq!(list[0].group.as_ref().map(|g| g.owner), Some(carol));
     assert_eq!((list[1].unread, list[1].peer), (3, Some(bob)));
-    assert_eq!((list[2].unread, list[2].last_message.is_none()), (0, true));
+    assert_eq!((list[2].unread, list[2].latest_seq), (1, 1), "only the creation notice");
     assert_eq!(svc.list(bob).await.unwrap().len(), 1, "bob only has the direct conversation");
 }
 
@@ -59,8 +60,9 @@ async fn history_pages_both_ways_and_reports_the_latest_seq() {
     let svc = service(&f);
     let alice = f.user("alice").await;
     let g = ConversationId::Group(group(&f, alice, &[]).await);
-    for seq in 1..=25 {
-        f.message(g, alice, seq, f.clock.now()).await;
+    // The creation notice is seq 1; 24 messages follow (2-25).
+    for _ in 0..24 {
+        f.message(g, alice, f.clock.now()).await;
     }
     let seqs = |p: &HistoryPage| p.messages.iter().map(|m| m.seq).collect::<Vec<_>>();
     let newest = svc.history(alice, g, None, None, 10).await.unwrap();
@@ -105,8 +107,8 @@ async fn read_positions_move_forward_and_never_past_the_newest_message() {
     let (alice, bob) = (f.user("alice").await, f.user("bob").await);
     let direct = ConversationId::direct(alice, bob);
     f.conversations.touch_direct(&direct, f.clock.now()).await.unwrap();
-    for seq in 1..=4 {
-        f.message(direct, alice, seq, f.clock.now()).await;
+    for _ in 0..4 {
+        f.message(direct, alice, f.clock.now()).await;
     }
     let read = svc.mark_read(bob, direct, 3).await.unwrap();
     assert_eq!((read.last_read_seq, read.latest_seq, read.unread), (3, 4, 1));
@@ -114,7 +116,7 @@ async fn read_positions_move_forward_and_never_past_the_newest_message() {
     assert_eq!(back.last_read_seq, 3, "never moves back");
     let future = svc.mark_read(bob, direct, 1_000).await.unwrap();
     assert_eq!((future.last_read_seq, future.unread), (4, 0), "capped at the newest message");
-    f.message(direct, alice, 5, f.clock.now()).await;
+    f.message(direct, alice, f.clock.now()).await;
     let list = svc.list(bob).await.unwrap();
     assert_eq!(list[0].unread, 1, "a message after the cap is unread");
 }

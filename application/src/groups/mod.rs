@@ -2,9 +2,10 @@
 //!
 //! Every rule about who may do what lives here (not at the HTTP edge), so the REST API, the WebSocket
 //! gateway and any future driver enforce the same ones. Messages themselves are sent by `chat`; this module
-//! only deletes a group's messages together with the group.
+//! only writes system messages about group events and deletes a group's messages together with the group.
 
 mod error;
+mod notice;
 mod service;
 #[cfg(test)]
 pub(crate) mod tests;

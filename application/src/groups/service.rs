@@ -1,8 +1,11 @@
 //! The group use cases over the group, user and message stores.
 
 use super::GroupError;
+use super::notice::{GroupEvent, Notices};
 use crate::settings::SettingsService;
-use domain::chat::{ConversationId, Group, GroupId, GroupMember, GroupName, GroupStore, MemberRole, MessageStore};
+use domain::chat::{
+    ConversationId, Group, GroupId, GroupMember, GroupName, GroupStore, MemberRole, MessageStore, SequenceAllocator,
+};
 use domain::clock::Clock;
 use domain::ids::UserId;
 use domain::page::{Page, PageRequest};
@@ -38,20 +41,33 @@ pub struct GroupService {
     groups: Arc<dyn GroupStore>,
     users: Arc<dyn UserRepository>,
     messages: Arc<dyn MessageStore>,
+    notices: Notices,
     settings: Arc<SettingsService>,
     clock: Arc<dyn Clock>,
 }
 
 impl GroupService {
-    /// Wires the service to its ports; the member limit is read from `settings` on every add.
+    /// Wires the service to its ports; the member limit is read from `settings` on every add. `sequences`
+    /// numbers the system messages (created, renamed, joined, left) written into the group's conversation.
     pub fn new(
         groups: Arc<dyn GroupStore>,
         users: Arc<dyn UserRepository>,
         messages: Arc<dyn MessageStore>,
+        sequences: Arc<dyn SequenceAllocator>,
         settings: Arc<SettingsService>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { groups, users, messages, settings, clock }
+        let notices = Notices::new(messages.clone(), sequences, users.clone());
+        Self { groups, users, messages, notices, settings, clock }
+    }
+
+    /// Writes a system message about `event` in the deployment's default language.
+    async fn notify(&self, group: GroupId, event: GroupEvent) {
+        let locale = match self.settings.current().await {
+            Ok(settings) => settings.default_locale(),
+            Err(_) => domain::locale::Locale::default(),
+        };
+        self.notices.post(group, event, locale, self.clock.now()).await;
     }
 
     async fn member_limit(&self) -> Result<u32, GroupError> {
@@ -99,6 +115,7 @@ impl GroupService {
             let member = GroupMember { group: group.id, user, role: MemberRole::Member, joined_at: now };
             self.groups.add_member(&member, limit).await?;
         }
+        self.notify(group.id, GroupEvent::Created { actor: caller, name: group.name.as_str().to_owned() }).await;
         self.view(group, MemberRole::Owner).await
     }
 
@@ -117,6 +134,7 @@ impl GroupService {
             return Err(GroupError::OwnerOnly);
         }
         let group = self.groups.rename(id, &name, self.clock.now()).await?;
+        self.notify(id, GroupEvent::Renamed { actor: caller, name: group.name.as_str().to_owned() }).await;
         self.view(group, me.role).await
     }
 
@@ -164,6 +182,7 @@ impl GroupService {
         self.existing_user(user).await?;
         let member = GroupMember { group: id, user, role, joined_at: self.clock.now() };
         self.groups.add_member(&member, self.member_limit().await?).await?;
+        self.notify(id, GroupEvent::Added { actor: caller, user }).await;
         Ok(member)
     }
 
@@ -183,6 +202,7 @@ impl GroupService {
             return Err(GroupError::CannotRemove);
         }
         self.groups.remove_member(id, user).await?;
+        self.notify(id, GroupEvent::Removed { actor: caller, user }).await;
         Ok(())
     }
 
@@ -194,6 +214,7 @@ impl GroupService {
             return Err(GroupError::OwnerMustTransfer);
         }
         self.groups.remove_member(id, caller).await?;
+        self.notify(id, GroupEvent::Left { user: caller }).await;
         Ok(())
     }
 

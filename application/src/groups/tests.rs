@@ -4,12 +4,12 @@ use super::*;
 use crate::settings::SettingsService;
 use adapter_memory::{
     MemoryAuditLog, MemoryConversationStore, MemoryEventBus, MemoryGroupStore, MemoryMessageStore, MemoryPresenceStore,
-    MemorySettingsStore, MemoryUserRepository,
+    MemorySequenceAllocator, MemorySettingsStore, MemoryUserRepository,
 };
 use chrono::{DateTime, Utc};
 use domain::chat::{
     ConversationId, GroupId, GroupStore, HistoryQuery, MemberRole, Message, MessageBody, MessageId, MessageKind,
-    MessageStore,
+    MessageStore, SequenceAllocator,
 };
 use domain::clock::{Clock, SystemClock};
 use domain::ids::UserId;
@@ -21,14 +21,14 @@ use domain::{Coded, ErrorKind};
 use std::sync::Arc;
 
 /// Memory ports and the services over them, with a small member limit.
-#[allow(dead_code)] // some ports are only used by the conversation tests
+#[allow(dead_code)] // conversations and presence are for the conversation tests
 pub(crate) struct Fixture {
     pub users: Arc<MemoryUserRepository>,
     pub groups: Arc<MemoryGroupStore>,
     pub messages: Arc<MemoryMessageStore>,
     pub conversations: Arc<MemoryConversationStore>,
     pub presence: Arc<MemoryPresenceStore>,
-    pub settings: Arc<SettingsService>,
+    pub sequences: Arc<MemorySequenceAllocator>,
     pub clock: Arc<dyn Clock>,
     pub service: GroupService,
 }
@@ -49,15 +49,22 @@ impl Fixture {
         let users = Arc::new(MemoryUserRepository::default());
         let groups = Arc::new(MemoryGroupStore::default());
         let messages = Arc::new(MemoryMessageStore::default());
-        let service =
-            GroupService::new(groups.clone(), users.clone(), messages.clone(), settings.clone(), clock.clone());
+        let sequences = Arc::new(MemorySequenceAllocator::default());
+        let service = GroupService::new(
+            groups.clone(),
+            users.clone(),
+            messages.clone(),
+            sequences.clone(),
+            settings,
+            clock.clone(),
+        );
         Self {
             users,
             groups,
             messages,
             conversations: Arc::new(MemoryConversationStore::default()),
             presence: Arc::new(MemoryPresenceStore::default()),
-            settings,
+            sequences,
             clock,
             service,
         }
@@ -83,8 +90,11 @@ impl Fixture {
         user.id
     }
 
-    /// Stores a text message with the given seq directly (the chat service's job in production).
-    pub async fn message(&self, conversation: ConversationId, sender: UserId, seq: u64, at: DateTime<Utc>) -> Message {
+    /// Stores a text message under the next seq, as the chat service does in production.
+    pub async fn message(&self, conversation: ConversationId, sender: UserId, at: DateTime<Utc>) -> Message {
+        let lease = std::time::Duration::from_secs(5);
+        let reservation = self.sequences.reserve(&conversation, lease, lease).await.unwrap();
+        let seq = reservation.seq;
         let message = Message {
             id: MessageId::new(),
             conversation,
@@ -98,6 +108,7 @@ impl Fixture {
             recalled_at: None,
         };
         self.messages.insert(&message).await.unwrap();
+        self.sequences.commit(&reservation).await.unwrap();
         message
     }
 }
@@ -220,10 +231,10 @@ async fn deleting_a_group_deletes_its_messages() {
     let alice = f.user("alice").await;
     let g = f.service.create(alice, new_group("team", &[])).await.unwrap().group.id;
     let conversation = ConversationId::Group(g);
-    for seq in 1..=3 {
-        f.message(conversation, alice, seq, f.clock.now()).await;
+    for _ in 0..3 {
+        f.message(conversation, alice, f.clock.now()).await;
     }
-    assert_eq!(f.service.delete(alice, g).await.unwrap(), 3);
+    assert_eq!(f.service.delete(alice, g).await.unwrap(), 4, "three messages and the creation notice");
     let left = f.messages.history(&HistoryQuery::new(conversation, None, None, 100).unwrap()).await.unwrap();
     assert!(left.is_empty());
     assert_eq!(f.service.get(alice, g).await.unwrap_err().code(), "group.not_found");
@@ -244,4 +255,27 @@ async fn members_are_paged() {
     let page3 = f.service.members(alice, g, PageRequest::new(3, 2).unwrap()).await.unwrap();
     assert_eq!(page3.items.len(), 1);
     assert!(page2.items.iter().all(|m| m.role == MemberRole::Member));
+}
+
+#[tokio::test]
+async fn group_events_become_system_messages_in_the_default_language() {
+    let f = Fixture::new(10);
+    let (alice, bob) = (f.user("alice").await, f.user("bob").await);
+    let g = f.service.create(alice, new_group("team", &[])).await.unwrap().group.id;
+    f.service.add_member(alice, g, bob, None).await.unwrap();
+    f.service.rename(alice, g, "crew").await.unwrap();
+    f.service.leave(bob, g).await.unwrap();
+    let query = HistoryQuery::new(ConversationId::Group(g), None, None, 100).unwrap();
+    let texts: Vec<_> =
+        f.messages.history(&query).await.unwrap().into_iter().map(|m| (m.seq, m.kind, m.sender, m.body)).collect();
+    let system = |seq: u64, text: &str| (seq, MessageKind::System, None, MessageBody::Text(text.into()));
+    assert_eq!(
+        texts,
+        vec![
+            system(1, "alice 创建了群组「team」"),
+            system(2, "alice 邀请 bob 加入了群组"),
+            system(3, "alice 将群组改名为「crew」"),
+            system(4, "bob 退出了群组"),
+        ]
+    );
 }
