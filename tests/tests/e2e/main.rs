@@ -20,6 +20,7 @@ macro_rules! on_both {
 mod accounts;
 mod admin;
 mod bad_input;
+mod chat_rest;
 mod config;
 mod cron_api;
 mod cron_bench;
