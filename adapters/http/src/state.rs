@@ -2,6 +2,8 @@
 
 use application::admin::AdminService;
 use application::auth::{AuthService, RateLimitService};
+use application::conversations::ConversationService;
+use application::groups::GroupService;
 use application::health::HealthService;
 use application::settings::SettingsService;
 use std::net::IpAddr;
@@ -40,6 +42,10 @@ pub struct HttpState {
     pub admin: Arc<AdminService>,
     /// Per-route-group quotas.
     pub rate_limits: Arc<RateLimitService>,
+    /// Groups and their members.
+    pub groups: Arc<GroupService>,
+    /// Conversation lists, history, read positions, presence.
+    pub conversations: Arc<ConversationService>,
     /// Renders the Prometheus exposition; `None` disables `/metrics` content (tests without a recorder).
     pub metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>,
 }

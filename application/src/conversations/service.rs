@@ -98,8 +98,13 @@ impl ConversationService {
         ids.extend(groups.iter().map(|g| ConversationId::Group(g.id)));
         let mut latest: HashMap<ConversationId, Message> =
             self.messages.latest(&ids).await?.into_iter().map(|m| (m.conversation, m)).collect();
-        let reads: HashMap<ConversationId, u64> =
-            self.conversations.read_states(caller).await?.into_iter().map(|r| (r.conversation, r.last_read_seq)).collect();
+        let reads: HashMap<ConversationId, u64> = self
+            .conversations
+            .read_states(caller)
+            .await?
+            .into_iter()
+            .map(|r| (r.conversation, r.last_read_seq))
+            .collect();
         let mut groups: HashMap<ConversationId, Group> =
             groups.into_iter().map(|g| (ConversationId::Group(g.id), g)).collect();
         let mut out: Vec<ConversationSummary> = ids

@@ -21,7 +21,6 @@ use domain::{Coded, ErrorKind};
 use std::sync::Arc;
 
 /// Memory ports and the services over them, with a small member limit.
-#[allow(dead_code)] // conversations and presence are for the conversation tests
 pub(crate) struct Fixture {
     pub users: Arc<MemoryUserRepository>,
     pub groups: Arc<MemoryGroupStore>,

@@ -5,6 +5,8 @@ use crate::config::AppConfig;
 use adapter_http::{HttpOptions, HttpState};
 use application::admin::AdminService;
 use application::auth::{AuthOptions, AuthService, RateLimitService};
+use application::conversations::ConversationService;
+use application::groups::GroupService;
 use application::health::HealthService;
 use application::settings::{SETTINGS_CHANGED_TOPIC, SettingsInvalidator, SettingsService};
 use domain::bus::Subscription;
@@ -28,6 +30,10 @@ pub struct Services {
     pub rate_limits: Arc<RateLimitService>,
     /// Readiness.
     pub health: HealthService,
+    /// Groups and their members.
+    pub groups: Arc<GroupService>,
+    /// Conversation lists, history, read positions, presence.
+    pub conversations: Arc<ConversationService>,
     /// Keeps the settings invalidation subscription alive.
     _settings_subscription: Option<Box<dyn Subscription>>,
 }
@@ -97,7 +103,33 @@ impl Services {
         let rate_limits =
             Arc::new(RateLimitService::new(p.rate_limiter.clone(), settings.clone(), config.rate_limit.enabled));
         let health = HealthService::new(p.probes.clone());
-        Ok(Self { ports, settings, auth, admin, rate_limits, health, _settings_subscription: subscription })
+        let groups = Arc::new(GroupService::new(
+            p.groups.clone(),
+            p.users.clone(),
+            p.messages.clone(),
+            p.sequences.clone(),
+            settings.clone(),
+            p.clock.clone(),
+        ));
+        let conversations = Arc::new(ConversationService::new(
+            p.groups.clone(),
+            p.conversations.clone(),
+            p.messages.clone(),
+            p.presence.clone(),
+            p.users.clone(),
+            p.clock.clone(),
+        ));
+        Ok(Self {
+            ports,
+            settings,
+            auth,
+            admin,
+            rate_limits,
+            health,
+            groups,
+            conversations,
+            _settings_subscription: subscription,
+        })
     }
 
     /// What the HTTP adapter needs.
@@ -118,6 +150,8 @@ impl Services {
             auth: self.auth.clone(),
             admin: self.admin.clone(),
             rate_limits: self.rate_limits.clone(),
+            groups: self.groups.clone(),
+            conversations: self.conversations.clone(),
             metrics,
         }
     }

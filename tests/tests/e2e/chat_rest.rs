@@ -31,7 +31,8 @@ async fn groups_and_membership_rules(composition: Composition) {
     let (bob_id, bob) = account(&api, "bob").await;
     let (mallory_id, mallory) = account(&api, "mallory").await;
 
-    let created = api.post("/api/v1/groups", Some(&alice), json!({"name": "  Release team ", "members": [bob_id]})).await;
+    let created =
+        api.post("/api/v1/groups", Some(&alice), json!({"name": "  Release team ", "members": [bob_id]})).await;
     assert_eq!(created.status, 201, "{:?}", created.body);
     let g = created.body["id"].as_str().unwrap().to_owned();
     assert_eq!(created.body["name"], "Release team");
@@ -50,7 +51,8 @@ async fn groups_and_membership_rules(composition: Composition) {
     let history = en.get(&format!("/api/v1/conversations/g:{g}/messages"), Some(&mallory)).await;
     assert_eq!((history.status, history.code()), (403, "conversation.forbidden"));
     assert!(history.body["message"].as_str().unwrap().contains("conversation"), "{:?}", history.body);
-    let direct_of_others = if alice_id < bob_id { format!("d:{alice_id}:{bob_id}") } else { format!("d:{bob_id}:{alice_id}") };
+    let direct_of_others =
+        if alice_id < bob_id { format!("d:{alice_id}:{bob_id}") } else { format!("d:{bob_id}:{alice_id}") };
     let peek = api.get(&format!("/api/v1/conversations/{direct_of_others}/messages"), Some(&mallory)).await;
     assert_eq!((peek.status, peek.code()), (403, "conversation.forbidden"));
 
@@ -65,7 +67,10 @@ async fn groups_and_membership_rules(composition: Composition) {
     let ghost = api.post(&format!("/api/v1/groups/{g}/members"), Some(&alice), json!({"user_id": missing})).await;
     assert_eq!((ghost.status, ghost.code()), (404, "user.not_found"));
     let blank = en.post("/api/v1/groups", Some(&alice), json!({"name": "   "})).await;
-    assert_eq!((blank.status, blank.code(), blank.body["details"]["field"].as_str()), (400, "validation.required", Some("name")));
+    assert_eq!(
+        (blank.status, blank.code(), blank.body["details"]["field"].as_str()),
+        (400, "validation.required", Some("name"))
+    );
     assert_eq!(blank.body["message"], "Name is required.");
     let no_token = api.get("/api/v1/groups", None).await;
     assert_eq!(no_token.status, 401);
@@ -137,7 +142,8 @@ async fn member_limit_comes_from_the_setting(composition: Composition) {
     let created = api.post("/api/v1/groups", Some(&alice), json!({"name": "small", "members": &ids[..2]})).await;
     assert_eq!((created.status, created.body["member_limit"].as_u64()), (201, Some(3)));
     let g = created.body["id"].as_str().unwrap().to_owned();
-    let full = api.lang("en").post(&format!("/api/v1/groups/{g}/members"), Some(&alice), json!({"user_id": ids[2]})).await;
+    let full =
+        api.lang("en").post(&format!("/api/v1/groups/{g}/members"), Some(&alice), json!({"user_id": ids[2]})).await;
     assert_eq!((full.status, full.code()), (409, "group.full"));
     assert_eq!(full.body["message"], "The group is full (3 members).");
     let full_zh = api.post(&format!("/api/v1/groups/{g}/members"), Some(&alice), json!({"user_id": ids[2]})).await;
@@ -153,7 +159,9 @@ async fn history_pages_and_unread_counts(composition: Composition) {
     let g = created.body["id"].as_str().unwrap().to_owned();
     // seq 1 is the creation notice; 30 renames add seq 2..=31.
     for i in 1..=30 {
-        let r = api.call("PATCH", &format!("/api/v1/groups/{g}"), Some(&alice), Some(json!({"name": format!("n{i}")}))).await;
+        let r = api
+            .call("PATCH", &format!("/api/v1/groups/{g}"), Some(&alice), Some(json!({"name": format!("n{i}")})))
+            .await;
         assert_eq!(r.status, 200, "{:?}", r.body);
     }
     let path = format!("/api/v1/conversations/g:{g}/messages");
@@ -191,7 +199,10 @@ async fn history_pages_and_unread_counts(composition: Composition) {
     assert_eq!(entry["group"]["name"], "n30");
     let read_path = format!("/api/v1/conversations/g:{g}/read");
     let read = api.call("PUT", &read_path, Some(&bob), Some(json!({"seq": 20}))).await;
-    assert_eq!((read.status, read.body["last_read_seq"].as_u64(), read.body["unread"].as_u64()), (200, Some(20), Some(11)));
+    assert_eq!(
+        (read.status, read.body["last_read_seq"].as_u64(), read.body["unread"].as_u64()),
+        (200, Some(20), Some(11))
+    );
     assert_eq!(unread(&api.get("/api/v1/conversations", Some(&bob)).await.body)["unread"], 11);
     let back = api.call("PUT", &read_path, Some(&bob), Some(json!({"seq": 5}))).await;
     assert_eq!(back.body["last_read_seq"], 20, "never moves back");
@@ -200,7 +211,10 @@ async fn history_pages_and_unread_counts(composition: Composition) {
     let alice_view = unread(&api.get("/api/v1/conversations", Some(&alice)).await.body);
     assert_eq!(alice_view["unread"], 31, "read positions are per user");
     let bad = api.call("PUT", &read_path, Some(&bob), Some(json!({"seq": "x"}))).await;
-    assert_eq!((bad.status, bad.code(), bad.body["details"]["field"].as_str()), (400, "validation.wrong_type", Some("seq")));
+    assert_eq!(
+        (bad.status, bad.code(), bad.body["details"]["field"].as_str()),
+        (400, "validation.wrong_type", Some("seq"))
+    );
     let (_, mallory) = account(&api, "mallory").await;
     let outsider = api.call("PUT", &read_path, Some(&mallory), Some(json!({"seq": 1}))).await;
     assert_eq!((outsider.status, outsider.code()), (403, "conversation.forbidden"));

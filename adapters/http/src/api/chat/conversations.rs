@@ -62,7 +62,10 @@ impl ConversationsApi {
         let conversation = conversation(&id.0)?;
         let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
         let page = self.state.conversations.history(auth.0.user_id, conversation, after.0, before.0, limit).await?;
-        Ok(Json(HistoryDto { items: page.messages.iter().map(MessageDto::from).collect(), latest_seq: page.latest_seq }))
+        Ok(Json(HistoryDto {
+            items: page.messages.iter().map(MessageDto::from).collect(),
+            latest_seq: page.latest_seq,
+        }))
     }
 
     /// Marks the conversation read up to `seq`. Positions only move forward and are capped at the newest
