@@ -219,3 +219,52 @@ async fn history_pages_and_unread_counts(composition: Composition) {
     let outsider = api.call("PUT", &read_path, Some(&mallory), Some(json!({"seq": 1}))).await;
     assert_eq!((outsider.status, outsider.code()), (403, "conversation.forbidden"));
 }
+
+#[tokio::test]
+async fn chat_operations_are_in_the_spec_with_examples_and_error_responses() {
+    let server = ServerBuilder::new().spawn().await;
+    let (status, _, spec) = crate::get_json(&server.url("/openapi.json"), &[]).await;
+    assert_eq!(status, 200);
+    let expected = [
+        ("get", "/api/v1/conversations"),
+        ("get", "/api/v1/conversations/{id}/messages"),
+        ("put", "/api/v1/conversations/{id}/read"),
+        ("post", "/api/v1/groups"),
+        ("get", "/api/v1/groups"),
+        ("get", "/api/v1/groups/{id}"),
+        ("patch", "/api/v1/groups/{id}"),
+        ("delete", "/api/v1/groups/{id}"),
+        ("get", "/api/v1/groups/{id}/members"),
+        ("post", "/api/v1/groups/{id}/members"),
+        ("patch", "/api/v1/groups/{id}/members/{user_id}"),
+        ("delete", "/api/v1/groups/{id}/members/{user_id}"),
+        ("post", "/api/v1/groups/{id}/leave"),
+        ("get", "/api/v1/users/{id}/presence"),
+    ];
+    for (method, path) in expected {
+        let op = &spec["paths"][path][method];
+        assert!(op.is_object(), "{method} {path} missing");
+        assert_eq!(op["tags"][0], "Chat", "{method} {path}");
+        for code in ["400", "401", "403", "404", "409", "503"] {
+            let schema = &op["responses"][code]["content"]["application/json; charset=utf-8"]["schema"]["$ref"];
+            assert_eq!(schema, "#/components/schemas/ErrorBody", "{method} {path} {code}");
+        }
+    }
+    let schemas = &spec["components"]["schemas"];
+    for name in [
+        "GroupDto",
+        "MemberDto",
+        "MessageDto",
+        "ConversationDto",
+        "HistoryDto",
+        "ReadStateDto",
+        "PresenceDto",
+        "CreateGroupRequest",
+        "AddMemberRequest",
+        "SetRoleRequest",
+        "ReadRequest",
+    ] {
+        assert!(schemas[name]["example"].is_object(), "{name} has no example");
+    }
+    assert_eq!(schemas["CreateGroupRequest"]["additionalProperties"], false, "request bodies are closed");
+}
