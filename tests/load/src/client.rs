@@ -182,7 +182,10 @@ mod tests {
     #[test]
     fn send_frames_follow_the_protocol() {
         let direct = send_frame(&Target::Direct("u1".into()), "c1", 42);
-        assert_eq!(direct, json!({"type": "send", "to": "u1", "client_msg_id": "c1", "kind": "custom", "body": {"t": 42}}));
+        assert_eq!(
+            direct,
+            json!({"type": "send", "to": "u1", "client_msg_id": "c1", "kind": "custom", "body": {"t": 42}})
+        );
         let group = send_frame(&Target::Group("g1".into()), "c2", 7);
         assert_eq!((group["group"].as_str(), group.get("to")), (Some("g1"), None));
     }

@@ -134,16 +134,16 @@ async fn main() -> anyhow::Result<()> {
     let rss_after = args.server_pid.and_then(memory::vm_rss_kib);
     if let (Some(before), Some(after)) = (rss_before, rss_after) {
         let per = memory::per_connection_kib(before, after, conns.len()).unwrap_or(0.0);
-        println!("server VmRSS: {before} KiB before, {after} KiB with {} connections: {per:.1} KiB per connection", conns.len());
+        println!(
+            "server VmRSS: {before} KiB before, {after} KiB with {} connections: {per:.1} KiB per connection",
+            conns.len()
+        );
     }
 
     // Who sends to whom, and how many deliveries each send should produce.
     let (senders, fanout): (Vec<(usize, Target)>, u64) = match args.mode {
         Mode::Idle => (Vec::new(), 0),
-        Mode::Direct => (
-            conns.iter().map(|(i, _)| (*i, Target::Direct(accounts[i ^ 1].id.clone()))).collect(),
-            1,
-        ),
+        Mode::Direct => (conns.iter().map(|(i, _)| (*i, Target::Direct(accounts[i ^ 1].id.clone()))).collect(), 1),
         Mode::Group => {
             let k = args.senders.unwrap_or_else(|| (args.rate as usize).div_ceil(10)).clamp(1, conns.len().max(1));
             let group = group.clone().unwrap_or_default();
