@@ -6,6 +6,8 @@ use adapter_http::{HttpOptions, HttpState};
 use application::admin::AdminService;
 use application::auth::{AuthOptions, AuthService, RateLimitService};
 use application::chat::{ChatOptions, ChatPorts, ChatService};
+use application::conversations::ConversationService;
+use application::groups::GroupService;
 use application::health::HealthService;
 use application::settings::{SETTINGS_CHANGED_TOPIC, SettingsInvalidator, SettingsService};
 use domain::bus::Subscription;
@@ -31,6 +33,10 @@ pub struct Services {
     pub health: HealthService,
     /// Real-time chat (the WebSocket gateway and admin pushes).
     pub chat: Arc<ChatService>,
+    /// Groups and their members.
+    pub groups: Arc<GroupService>,
+    /// Conversation lists, history, read positions, presence.
+    pub conversations: Arc<ConversationService>,
     /// Keeps the settings invalidation subscription alive.
     _settings_subscription: Option<Box<dyn Subscription>>,
 }
@@ -141,7 +147,34 @@ impl Services {
             Arc::new(RateLimitService::new(p.rate_limiter.clone(), settings.clone(), config.rate_limit.enabled));
         let health = HealthService::new(p.probes.clone());
         let chat = Arc::new(chat_service(config, p));
-        Ok(Self { ports, settings, auth, admin, rate_limits, health, chat, _settings_subscription: subscription })
+        let groups = Arc::new(GroupService::new(
+            p.groups.clone(),
+            p.users.clone(),
+            p.messages.clone(),
+            p.sequences.clone(),
+            settings.clone(),
+            p.clock.clone(),
+        ));
+        let conversations = Arc::new(ConversationService::new(
+            p.groups.clone(),
+            p.conversations.clone(),
+            p.messages.clone(),
+            p.presence.clone(),
+            p.users.clone(),
+            p.clock.clone(),
+        ));
+        Ok(Self {
+            ports,
+            settings,
+            auth,
+            admin,
+            rate_limits,
+            health,
+            chat,
+            groups,
+            conversations,
+            _settings_subscription: subscription,
+        })
     }
 
     /// What the HTTP adapter needs.
@@ -163,6 +196,8 @@ impl Services {
             admin: self.admin.clone(),
             rate_limits: self.rate_limits.clone(),
             chat: self.chat.clone(),
+            groups: self.groups.clone(),
+            conversations: self.conversations.clone(),
             metrics,
         }
     }

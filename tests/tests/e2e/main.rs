@@ -21,6 +21,7 @@ mod accounts;
 mod admin;
 mod bad_input;
 mod chat_ws;
+mod chat_rest;
 mod config;
 mod cron_api;
 mod cron_bench;
