@@ -18,6 +18,8 @@ pub struct Application {
     services: Arc<Services>,
     backends: Arc<Backends>,
     lifecycle: Arc<Lifecycle>,
+    /// The scheduler page's address once `start_cron` ran, for the admin console's link to it.
+    cron_addr: std::sync::OnceLock<SocketAddr>,
 }
 
 impl Application {
@@ -38,7 +40,7 @@ impl Application {
             .into_iter()
             .find_map(|a| a.as_socket_addr().copied())
             .context("the listener has no socket address")?;
-        Ok(Self { config, acceptor, addr, services, backends, lifecycle })
+        Ok(Self { config, acceptor, addr, services, backends, lifecycle, cron_addr: std::sync::OnceLock::new() })
     }
 
     /// The address actually bound (tests bind port 0 and read it here).
@@ -60,6 +62,7 @@ impl Application {
     pub async fn start_cron(&self) -> anyhow::Result<SocketAddr> {
         let cron = crate::scheduler::CronServer::build(&self.config, &self.backends, &self.services).await?;
         let addr = cron.local_addr();
+        let _ = self.cron_addr.set(addr);
         cron.start(&self.config, &self.services, &self.lifecycle);
         Ok(addr)
     }
@@ -71,7 +74,9 @@ impl Application {
         let components_timeout = crate::commands::cron::shutdown_bound(&self.config);
         let metrics = crate::metrics::prometheus()
             .map(|handle| Arc::new(move || handle.render()) as Arc<dyn Fn() -> String + Send + Sync>);
-        let endpoint = adapter_http::app(self.services.http_state(&self.config, metrics));
+        let mut state = self.services.http_state(&self.config, metrics);
+        state.console.cron_port = self.cron_addr.get().map(SocketAddr::port);
+        let endpoint = adapter_http::app(state);
         let lifecycle = self.lifecycle.clone();
         let token = lifecycle.token();
         tracing::info!(addr = %self.addr, env = %self.config.env, "exchange listening");

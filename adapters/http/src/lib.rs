@@ -12,4 +12,4 @@ pub mod spec;
 mod state;
 
 pub use routes::{app, openapi_spec};
-pub use state::{HttpOptions, HttpState};
+pub use state::{ConsoleOptions, HttpOptions, HttpState};

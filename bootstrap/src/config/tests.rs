@@ -132,3 +132,15 @@ fn cron_keys_are_checked_by_name() {
     .unwrap();
     assert!(!prod.cron.examples, "production registers no example tasks");
 }
+
+#[test]
+fn the_cron_page_url_must_be_an_http_address() {
+    let c = load(&source("default", &[])).unwrap();
+    assert!(c.cron.page_url.is_empty(), "no link by default");
+    let ok = load(&source("default", &[("EXCHANGE__CRON__PAGE_URL", "https://cron.example.com/")])).unwrap();
+    assert_eq!(ok.cron.page_url, "https://cron.example.com/");
+    for bad in ["javascript:alert(1)", "cron.example.com", "https://a b/"] {
+        let err = load(&source("default", &[("EXCHANGE__CRON__PAGE_URL", bad)])).unwrap_err();
+        assert_eq!(key_of(err), "cron.page_url", "{bad}");
+    }
+}

@@ -7,14 +7,17 @@ use adapter_memory::{
     MemoryAuditLog, MemoryCache, MemoryEventBus, MemoryRateLimiter, MemorySessionStore, MemorySettingsStore,
     MemoryUserRepository,
 };
+use adapter_memory::{MemoryDailyStats, MemoryRunStore};
 use domain::audit::AuditLog;
 use domain::bus::EventBus;
 use domain::cache::Cache;
 use domain::clock::{Clock, SystemClock};
 use domain::health::HealthProbe;
 use domain::rate_limit::RateLimiter;
+use domain::schedule::RunStore;
 use domain::session::{RefreshTokens, SessionStore};
 use domain::settings::SettingsStore;
+use domain::stats::DailyStatsStore;
 use domain::token::TokenIssuer;
 use domain::user::{PasswordHasher, UserRepository};
 use std::sync::Arc;
@@ -46,6 +49,10 @@ pub struct Ports {
     pub refresh: Arc<dyn RefreshTokens>,
     /// Readiness probes of the configured backends.
     pub probes: Vec<Arc<dyn HealthProbe>>,
+    /// Rolled-up daily statistics (the dashboard's charts).
+    pub daily_stats: Arc<dyn DailyStatsStore>,
+    /// Scheduler run history (the dashboard's task success rate).
+    pub runs: Arc<dyn RunStore>,
 }
 
 /// The two crypto ports, built from the `auth` section.
@@ -119,6 +126,8 @@ impl Ports {
             tokens,
             refresh: Arc::new(OpaqueRefreshTokens),
             probes,
+            daily_stats: Arc::new(sql.daily_stats()),
+            runs: Arc::new(sql.run_store()),
         })
     }
 
@@ -139,6 +148,8 @@ impl Ports {
             tokens,
             refresh: Arc::new(OpaqueRefreshTokens),
             probes: Vec::new(),
+            daily_stats: Arc::new(MemoryDailyStats::default()),
+            runs: Arc::new(MemoryRunStore::default()),
         })
     }
 }

@@ -2,8 +2,8 @@
 
 use super::{Ports, WiringError};
 use crate::config::AppConfig;
-use adapter_http::{HttpOptions, HttpState};
-use application::admin::AdminService;
+use adapter_http::{ConsoleOptions, HttpOptions, HttpState};
+use application::admin::{AdminService, DailySeriesService};
 use application::auth::{AuthOptions, AuthService, RateLimitService};
 use application::health::HealthService;
 use application::settings::{SETTINGS_CHANGED_TOPIC, SettingsInvalidator, SettingsService};
@@ -24,6 +24,8 @@ pub struct Services {
     pub auth: Arc<AuthService>,
     /// Admin console.
     pub admin: Arc<AdminService>,
+    /// The dashboard's daily series.
+    pub dashboard: Arc<DailySeriesService>,
     /// Rate limits.
     pub rate_limits: Arc<RateLimitService>,
     /// Readiness.
@@ -94,10 +96,17 @@ impl Services {
             p.audit.clone(),
             p.clock.clone(),
         ));
+        let dashboard = Arc::new(DailySeriesService::new(
+            p.users.clone(),
+            p.daily_stats.clone(),
+            Some(p.runs.clone()),
+            None,
+            p.clock.clone(),
+        ));
         let rate_limits =
             Arc::new(RateLimitService::new(p.rate_limiter.clone(), settings.clone(), config.rate_limit.enabled));
         let health = HealthService::new(p.probes.clone());
-        Ok(Self { ports, settings, auth, admin, rate_limits, health, _settings_subscription: subscription })
+        Ok(Self { ports, settings, auth, admin, dashboard, rate_limits, health, _settings_subscription: subscription })
     }
 
     /// What the HTTP adapter needs.
@@ -117,6 +126,11 @@ impl Services {
             settings: self.settings.clone(),
             auth: self.auth.clone(),
             admin: self.admin.clone(),
+            dashboard: self.dashboard.clone(),
+            console: ConsoleOptions {
+                cron_page_url: Some(config.cron.page_url.trim().to_owned()).filter(|u| !u.is_empty()),
+                cron_port: None,
+            },
             rate_limits: self.rate_limits.clone(),
             metrics,
         }

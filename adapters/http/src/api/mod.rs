@@ -15,7 +15,9 @@ pub use ops::OpsApi;
 pub use security::BearerAuth;
 
 use crate::state::HttpState;
-use admin::{AdminAuditApi, AdminSettingsApi, AdminStatsApi, AdminUsersApi};
+use admin::{
+    AdminAuditApi, AdminAuditExportApi, AdminConsoleApi, AdminDailyApi, AdminSettingsApi, AdminStatsApi, AdminUsersApi,
+};
 use poem_openapi::{OpenApiService, Tags};
 
 /// Tags group operations in the docs.
@@ -32,7 +34,18 @@ pub enum ApiTags {
 }
 
 /// Every operation group, in the order the docs show them.
-pub type Apis = (AuthApi, MeApi, AdminUsersApi, AdminSettingsApi, AdminAuditApi, AdminStatsApi, OpsApi);
+pub type Apis = (
+    AuthApi,
+    MeApi,
+    AdminUsersApi,
+    AdminSettingsApi,
+    AdminAuditApi,
+    AdminStatsApi,
+    OpsApi,
+    AdminDailyApi,
+    AdminAuditExportApi,
+    AdminConsoleApi,
+);
 
 /// The OpenAPI service over every operation group.
 pub fn service(state: HttpState) -> OpenApiService<Apis, ()> {
@@ -43,7 +56,10 @@ pub fn service(state: HttpState) -> OpenApiService<Apis, ()> {
         AdminSettingsApi::new(state.clone()),
         AdminAuditApi::new(state.clone()),
         AdminStatsApi::new(state.clone()),
-        OpsApi::new(state),
+        OpsApi::new(state.clone()),
+        AdminDailyApi::new(state.clone()),
+        AdminAuditExportApi::new(state.clone()),
+        AdminConsoleApi::new(state),
     );
     OpenApiService::new(apis, "exchange API", env!("CARGO_PKG_VERSION"))
         .description(include_str!("description.md"))
