@@ -5,7 +5,9 @@
 //! between HTTP shapes and use cases. This crate never talks to a database or Redis directly.
 
 pub mod api;
+mod console;
 pub mod edge;
+mod empty_query;
 pub mod problem;
 mod routes;
 pub mod spec;
