@@ -3,8 +3,8 @@
 
 use crate::api;
 use crate::console;
-use crate::empty_query::drop_empty_params;
 use crate::edge::Edge;
+use crate::empty_query::drop_empty_params;
 use crate::spec;
 use crate::state::HttpState;
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Route};

@@ -27,7 +27,12 @@ impl AuditExport {
 
 impl AdminService {
     /// Every entry matching `filter` (its page is ignored), newest first, at most `cap` of them.
-    pub async fn audit_export(&self, actor: &Actor, filter: &AuditQuery, cap: usize) -> Result<AuditExport, AdminError> {
+    pub async fn audit_export(
+        &self,
+        actor: &Actor,
+        filter: &AuditQuery,
+        cap: usize,
+    ) -> Result<AuditExport, AdminError> {
         const PAGE: u32 = 100;
         let mut entries = Vec::new();
         let mut total = 0;
@@ -54,11 +59,11 @@ mod tests {
     use adapter_memory::{MemoryAuditLog, MemorySessionStore, MemoryUserRepository};
     use async_trait::async_trait;
     use chrono::{Duration, Utc};
+    use domain::InfraError;
     use domain::audit::AuditLog;
     use domain::clock::SystemClock;
     use domain::ids::{AuditId, UserId};
     use domain::user::{Password, PasswordHash, PasswordHasher, PasswordVerification, Role};
-    use domain::InfraError;
     use std::sync::Arc;
 
     struct NoHasher;

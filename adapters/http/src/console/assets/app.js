@@ -39,6 +39,7 @@ async function route() {
   for (const section of document.querySelectorAll(".view")) section.hidden = section.id !== `view-${r.view}`;
   for (const a of document.querySelectorAll("#nav a[data-view]")) a.classList.toggle("active", a.dataset.view === r.nav);
   document.body.dataset.view = r.view;
+  document.body.dataset.ready = "";
   await reload(async () => {
     if (r.view === "dashboard") await showDashboard();
     else if (r.view === "users") await showUsers(false);

@@ -122,6 +122,8 @@ const pick = (tag) => {
 };
 
 const fromQuery = pick(new URLSearchParams(location.search).get("lang"));
+// A language named in the address is remembered, like a click on the switch.
+if (fromQuery) localStorage.setItem("console.lang", fromQuery);
 
 /** The current language. */
 export const lang = {
