@@ -37,6 +37,7 @@ async fn js(browser: &Client, expr: &str) -> Result<Value, CmdError> {
 
 /// Saves a screenshot as `target/screenshots/console-<name>.png` (and under `docs/screenshots/` when asked).
 async fn shoot(browser: &Client, name: &str) -> Result<(), CmdError> {
+    browser.execute("window.scrollTo(0, 0); document.activeElement && document.activeElement.blur();", vec![]).await?;
     let png = browser.screenshot().await?;
     assert!(png.len() > 1000, "a real screenshot of {name}");
     let file = format!("console-{name}.png");

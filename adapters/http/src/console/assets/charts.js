@@ -4,15 +4,15 @@
 import { el, svg, fmtNum } from "./dom.js";
 import { t } from "./i18n.js";
 
-const W = 640;
-const H = 220;
-const PAD = { left: 44, right: 12, top: 12, bottom: 28 };
+const W = 480;
+const H = 200;
+const PAD = { left: 46, right: 10, top: 12, bottom: 26 };
 
-/** A "nice" upper bound for the y axis. */
+/** A "nice" upper bound for the y axis (even, so the middle grid line is a whole number too). */
 function niceMax(max) {
-  if (max <= 0) return 1;
+  if (max <= 2) return 2;
   const step = 10 ** Math.floor(Math.log10(max));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * step >= max) return m * step;
+  for (const m of [1, 2, 4, 6, 8, 10]) if (m * step >= max && (m * step) % 2 === 0) return m * step;
   return 10 * step;
 }
 

@@ -7,6 +7,7 @@ import { $, el, fmtTime, confirmThen, fieldError, showNotice } from "./dom.js";
 import { has, t } from "./i18n.js";
 
 let loaded = [];
+const names = new Map();
 
 const slug = (key) => key.replaceAll(".", "_");
 const label = (key) => (has(`s_${slug(key)}`) ? t(`s_${slug(key)}`) : key);
@@ -30,7 +31,10 @@ function input(s) {
 function field(s) {
   const control = input(s);
   const meta = [t("settings_default", { value: shown(s, s.default) })];
-  if (s.updated_at) meta.push(t("settings_changed_by", { who: s.updated_by || t("system"), at: fmtTime(s.updated_at) }));
+  if (s.updated_at) {
+    const who = s.updated_by ? names.get(s.updated_by) || s.updated_by : t("system");
+    meta.push(t("settings_changed_by", { who, at: fmtTime(s.updated_at) }));
+  }
   const changed = JSON.stringify(s.value) !== JSON.stringify(s.default);
   const reset = el("button", { type: "button", class: "link reset-setting", hidden: !changed, "data-key": s.key,
     onclick: () => resetSetting(s) }, t("reset_default"));
@@ -58,7 +62,17 @@ function read(s, control) {
   return { value: text };
 }
 
-function render(settings) {
+/** Looks up the usernames of the admins who changed settings (ids the page has not seen yet). */
+async function learnNames(settings) {
+  const unknown = [...new Set(settings.map((s) => s.updated_by).filter((id) => id && !names.has(id)))];
+  await Promise.all(unknown.map(async (id) => {
+    const user = await api("GET", `/api/v1/admin/users/${encodeURIComponent(id)}`).catch(() => null);
+    names.set(id, user ? user.username : id);
+  }));
+}
+
+async function render(settings) {
+  await learnNames(settings);
   loaded = settings;
   const form = $("#settings-form");
   form.replaceChildren(...settings.map(field),
@@ -67,7 +81,7 @@ function render(settings) {
 
 /** Loads the settings and builds the form. */
 export async function showSettings() {
-  render(await api("GET", "/api/v1/admin/settings"));
+  await render(await api("GET", "/api/v1/admin/settings"));
 }
 
 async function save() {
@@ -87,7 +101,7 @@ async function save() {
     return;
   }
   try {
-    render(await api("PATCH", "/api/v1/admin/settings", { values }));
+    await render(await api("PATCH", "/api/v1/admin/settings", { values }));
     showNotice(t("done_settings"));
   } catch (err) {
     const key = ((err.details && err.details.field) || "").replace(/^settings\./, "");
@@ -99,7 +113,7 @@ async function save() {
 
 async function resetSetting(s) {
   const done = await confirmThen(t("confirm_reset_setting", { name: label(s.key), value: shown(s, s.default) }), async () => {
-    render(await api("DELETE", `/api/v1/admin/settings/${encodeURIComponent(s.key)}`));
+    await render(await api("DELETE", `/api/v1/admin/settings/${encodeURIComponent(s.key)}`));
   });
   if (done) showNotice(t("done_reset_setting"));
 }
