@@ -13,6 +13,8 @@ use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
+on_both!(console_endpoints_serve_the_page);
+
 const PASSWORD: &str = "Console-Admin-2026!";
 const USER_PASSWORD: &str = "Victim-Passw0rd-2026!";
 
@@ -250,4 +252,111 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
     .await;
     session.close().await;
     outcome.unwrap_or_else(|e| panic!("browser flow failed: {e}\n{}", world.server.output()));
+}
+
+/// The endpoints the page relies on, over HTTP on both compositions: console facts (with `cron.page_url`),
+/// the daily series and its bounds, the CSV export with the list's filters, empty optional parameters, and
+/// the admin-only rule.
+async fn console_endpoints_serve_the_page(composition: Composition) {
+    let builder = ServerBuilder::new().env("EXCHANGE__CRON__PAGE_URL", "https://cron.example.com/");
+    let world = World::start(composition, builder).await;
+    let out = world.run(&[
+        "init-admin",
+        "--username",
+        "page_root",
+        "--email",
+        "page_root@example.com",
+        "--password",
+        PASSWORD,
+    ]);
+    assert!(out.status.success(), "init-admin: {}", String::from_utf8_lossy(&out.stderr));
+    let api = Api::new(&world.server.base).lang("en");
+    let admin = api.login("page_root", PASSWORD).await.access;
+    let plain = api.register("plain_user", "plain@example.com", USER_PASSWORD).await;
+    let plain_token = api.login("plain_user", USER_PASSWORD).await.access;
+
+    // Console facts.
+    let info = api.get("/api/v1/admin/console", Some(&admin)).await;
+    assert_eq!(info.status, 200, "{:?}", info.body);
+    assert_eq!(info.body["me"]["username"], "page_root");
+    assert_eq!(info.body["me"]["role"], "super_admin");
+    assert_eq!(info.body["cron_page_url"], "https://cron.example.com/");
+    assert!(info.body["cron_port"].is_null(), "no scheduler in this process");
+    assert_eq!(info.body["locales"], json!(["zh-CN", "en"]));
+    assert_eq!((info.body["max_days"].as_u64(), info.body["export_cap"].as_u64()), (Some(92), Some(10_000)));
+
+    // The daily series ends today (UTC) and counts today's sign-ups live.
+    let daily = api.get("/api/v1/admin/stats/daily?days=7", Some(&admin)).await;
+    assert_eq!(daily.status, 200, "{:?}", daily.body);
+    let points = daily.body["points"].as_array().expect("points");
+    assert_eq!(points.len(), 7);
+    let today = points.last().expect("today");
+    assert_eq!(today["day"], chrono::Utc::now().date_naive().to_string());
+    assert_eq!(today["users_new"], 2, "the admin and plain_user: {today}");
+    assert_eq!(today["users_total"], 2);
+    assert_eq!(
+        (today["runs_succeeded"].as_u64(), today["runs_failed"].as_u64()),
+        (Some(0), Some(0)),
+        "run history is read"
+    );
+    let defaulted = api.get("/api/v1/admin/stats/daily?days=", Some(&admin)).await;
+    assert_eq!(defaulted.status, 200, "an empty optional parameter is absent: {:?}", defaulted.body);
+    assert_eq!(defaulted.body["points"].as_array().map(Vec::len), Some(30));
+    for days in ["0", "93"] {
+        let refused = api.get(&format!("/api/v1/admin/stats/daily?days={days}"), Some(&admin)).await;
+        assert_eq!((refused.status, refused.code()), (400, "validation.out_of_range"), "{:?}", refused.body);
+        assert_eq!(refused.body["details"]["field"], "days");
+        assert_eq!(refused.body["message"], "days must be between 1 and 92.");
+    }
+
+    // Empty optional filters, as a form sends them, are ignored.
+    let listed =
+        api.get("/api/v1/admin/users?search=&role=&status=&deleted=&sort=&order=&page=&size=", Some(&admin)).await;
+    assert_eq!((listed.status, listed.body["total"].as_u64()), (200, Some(2)), "{:?}", listed.body);
+
+    // The CSV export applies the list's filters.
+    let plain_id = plain["id"].as_str().expect("id");
+    let disabled = api
+        .call(
+            "PUT",
+            &format!("/api/v1/admin/users/{plain_id}/status"),
+            Some(&admin),
+            Some(json!({"status": "disabled"})),
+        )
+        .await;
+    assert_eq!(disabled.status, 200, "{:?}", disabled.body);
+    let http = reqwest::Client::new();
+    let export = |query: &str| {
+        http.get(world.server.url(&format!("/api/v1/admin/audit/export{query}"))).bearer_auth(&admin).send()
+    };
+    let resp = export("?action=user.disable&target=").await.expect("export");
+    assert_eq!(resp.status(), 200);
+    let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert_eq!(header("content-type"), "text/csv; charset=utf-8");
+    assert!(
+        header("content-disposition").starts_with("attachment; filename=\"audit-"),
+        "{}",
+        header("content-disposition")
+    );
+    assert_eq!((header("x-total-count"), header("x-truncated")), ("1".to_owned(), "false".to_owned()));
+    let csv = resp.text().await.expect("csv");
+    let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
+    assert_eq!(lines.len(), 2, "header and one entry: {csv}");
+    assert!(lines[0].ends_with("at,actor_id,actor_name,action,target,before,after,request_id,ip,id"), "{csv}");
+    assert!(lines[1].contains(",page_root,user.disable,") && lines[1].contains(&format!("user:{plain_id}")), "{csv}");
+    let all = export("").await.expect("export").text().await.expect("csv");
+    assert_eq!(all.trim_end().split("\r\n").count(), 3, "header, user.create, user.disable: {all}");
+
+    // Admins only.
+    for path in ["/api/v1/admin/console", "/api/v1/admin/stats/daily", "/api/v1/admin/audit/export"] {
+        let refused = api.get(path, Some(&plain_token)).await;
+        assert_eq!(refused.status, 401, "the disabled user's session is gone ({path}): {:?}", refused.body);
+    }
+    let other = api.register("other_user", "other@example.com", USER_PASSWORD).await;
+    assert!(other["id"].is_string());
+    let other_token = api.login("other_user", USER_PASSWORD).await.access;
+    for path in ["/api/v1/admin/console", "/api/v1/admin/stats/daily", "/api/v1/admin/audit/export"] {
+        let refused = api.get(path, Some(&other_token)).await;
+        assert_eq!((refused.status, refused.code()), (403, "auth.forbidden"), "{path}: {:?}", refused.body);
+    }
 }
