@@ -132,6 +132,31 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         until(browser, "every user listed", "document.querySelectorAll('#users tbody tr').length === 5").await?;
         shoot(browser, "users").await?;
 
+        // Create an account from the form (a too-short name is caught on the page), make it an admin, reset
+        // its password.
+        browser.find(Locator::Id("user-new")).await?.click().await?;
+        let username = browser.wait().at_most(WAIT).for_element(Locator::Id("create-username")).await?;
+        username.send_keys("ab").await?;
+        browser.find(Locator::Id("create-email")).await?.send_keys("new_hire@example.com").await?;
+        browser.find(Locator::Id("create-password")).await?.send_keys(USER_PASSWORD).await?;
+        browser.find(Locator::Id("create-submit")).await?.click().await?;
+        until(browser, "the username's error", r#"document.querySelector('#create-username').getAttribute('aria-invalid') === "true""#).await?;
+        username.send_keys("_new_hire").await?;
+        browser.find(Locator::Id("create-submit")).await?.click().await?;
+        until(browser, "the new user's page", r#"document.querySelector('#user-title').textContent === "ab_new_hire"
+            && document.body.dataset.ready === "user""#).await?;
+        browser.find(Locator::Id("detail-role")).await?.select_by_value("admin").await?;
+        browser.find(Locator::Css(".act-role")).await?.click().await?;
+        confirm(browser).await?;
+        until(browser, "the new role", r#"document.querySelector('#user-detail dd[data-field="role"]').textContent === "管理员""#).await?;
+        browser.find(Locator::Id("detail-password")).await?.send_keys("Fresh-Start-Passw0rd!").await?;
+        browser.find(Locator::Css(".act-password")).await?.click().await?;
+        confirm(browser).await?;
+        until(browser, "the reset notice", "!document.querySelector('#notice').hidden").await?;
+        let hired = api.login("ab_new_hire", "Fresh-Start-Passw0rd!").await;
+        let hired_me = api.get("/api/v1/users/me", Some(&hired.access)).await;
+        assert_eq!(hired_me.body["role"], "admin", "{:?}", hired_me.body);
+
         // Disable the victim: confirmed, then their API token stops working at once.
         let victim_id = victim["id"].as_str().expect("id");
         browser.goto(&format!("{base}/admin#/users/{victim_id}")).await?;
