@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod backends;
+pub mod browser;
 pub mod cron;
 pub mod ws;
 

@@ -1,6 +1,6 @@
 //! What handlers and the edge middleware share: the use-case services and the edge options.
 
-use application::admin::AdminService;
+use application::admin::{AdminService, DailySeriesService};
 use application::auth::{AuthService, RateLimitService};
 use application::chat::ChatService;
 use application::conversations::ConversationService;
@@ -28,6 +28,15 @@ impl Default for HttpOptions {
     }
 }
 
+/// What the admin console page learns about the deployment (`GET /api/v1/admin/console`).
+#[derive(Clone, Debug, Default)]
+pub struct ConsoleOptions {
+    /// The scheduler's page (`cron.page_url`), when configured.
+    pub cron_page_url: Option<String>,
+    /// The port of a scheduler page this same process serves (`serve --with-cron`).
+    pub cron_port: Option<u16>,
+}
+
 /// The application as the HTTP adapter sees it. Cheap to clone.
 #[derive(Clone)]
 pub struct HttpState {
@@ -41,6 +50,10 @@ pub struct HttpState {
     pub auth: Arc<AuthService>,
     /// User management, audit log, statistics.
     pub admin: Arc<AdminService>,
+    /// The dashboard's daily series.
+    pub dashboard: Arc<DailySeriesService>,
+    /// Deployment facts for the admin console page.
+    pub console: ConsoleOptions,
     /// Per-route-group quotas.
     pub rate_limits: Arc<RateLimitService>,
     /// Chat: admin pushes and the chat numbers of the statistics.

@@ -2,8 +2,8 @@
 
 use super::{Ports, WiringError};
 use crate::config::AppConfig;
-use adapter_http::{HttpOptions, HttpState};
-use application::admin::AdminService;
+use adapter_http::{ConsoleOptions, HttpOptions, HttpState};
+use application::admin::{AdminService, DailySeriesService};
 use application::auth::{AuthOptions, AuthService, RateLimitService};
 use application::chat::{ChatOptions, ChatPorts, ChatService};
 use application::conversations::ConversationService;
@@ -27,6 +27,8 @@ pub struct Services {
     pub auth: Arc<AuthService>,
     /// Admin console.
     pub admin: Arc<AdminService>,
+    /// The dashboard's daily series.
+    pub dashboard: Arc<DailySeriesService>,
     /// Rate limits.
     pub rate_limits: Arc<RateLimitService>,
     /// Readiness.
@@ -143,6 +145,13 @@ impl Services {
             p.audit.clone(),
             p.clock.clone(),
         ));
+        let dashboard = Arc::new(DailySeriesService::new(
+            p.users.clone(),
+            p.daily_stats.clone(),
+            Some(p.runs.clone()),
+            None,
+            p.clock.clone(),
+        ));
         let rate_limits =
             Arc::new(RateLimitService::new(p.rate_limiter.clone(), settings.clone(), config.rate_limit.enabled));
         let health = HealthService::new(p.probes.clone());
@@ -168,6 +177,7 @@ impl Services {
             settings,
             auth,
             admin,
+            dashboard,
             rate_limits,
             health,
             chat,
@@ -194,6 +204,11 @@ impl Services {
             settings: self.settings.clone(),
             auth: self.auth.clone(),
             admin: self.admin.clone(),
+            dashboard: self.dashboard.clone(),
+            console: ConsoleOptions {
+                cron_page_url: Some(config.cron.page_url.trim().to_owned()).filter(|u| !u.is_empty()),
+                cron_port: None,
+            },
             rate_limits: self.rate_limits.clone(),
             chat: self.chat.clone(),
             groups: self.groups.clone(),

@@ -19,6 +19,7 @@ macro_rules! on_both {
 
 mod accounts;
 mod admin;
+mod admin_console;
 mod bad_input;
 mod chat_ws;
 mod chat_rest;

@@ -16,7 +16,10 @@ pub use ops::OpsApi;
 pub use security::BearerAuth;
 
 use crate::state::HttpState;
-use admin::{AdminAuditApi, AdminPushApi, AdminSettingsApi, AdminStatsApi, AdminUsersApi};
+use admin::{
+    AdminAuditApi, AdminAuditExportApi, AdminConsoleApi, AdminDailyApi, AdminPushApi, AdminSettingsApi, AdminStatsApi,
+    AdminUsersApi,
+};
 use chat::{ConversationsApi, GroupsApi, PresenceApi};
 use poem_openapi::{OpenApiService, Tags};
 
@@ -48,6 +51,9 @@ pub type Apis = (
     AdminStatsApi,
     AdminPushApi,
     OpsApi,
+    AdminDailyApi,
+    AdminAuditExportApi,
+    AdminConsoleApi,
 );
 
 /// The OpenAPI service over every operation group.
@@ -63,7 +69,10 @@ pub fn service(state: HttpState) -> OpenApiService<Apis, ()> {
         AdminAuditApi::new(state.clone()),
         AdminStatsApi::new(state.clone()),
         AdminPushApi::new(state.clone()),
-        OpsApi::new(state),
+        OpsApi::new(state.clone()),
+        AdminDailyApi::new(state.clone()),
+        AdminAuditExportApi::new(state.clone()),
+        AdminConsoleApi::new(state),
     );
     OpenApiService::new(apis, "exchange API", env!("CARGO_PKG_VERSION"))
         .description(include_str!("description.md"))
