@@ -9,6 +9,7 @@ pub mod edge;
 pub mod problem;
 mod routes;
 pub mod spec;
+mod spec_constraints;
 mod state;
 
 pub use routes::{app, openapi_spec};
