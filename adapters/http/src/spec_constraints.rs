@@ -57,7 +57,9 @@ fn setting_value_schema(key: SettingKey) -> Value {
             "maxLength": max,
             "pattern": r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
         }),
-        SettingType::Locale => json!({"type": "string", "enum": Locale::ALL.iter().map(|l| l.as_str()).collect::<Vec<_>>()}),
+        SettingType::Locale => {
+            json!({"type": "string", "enum": Locale::ALL.iter().map(|l| l.as_str()).collect::<Vec<_>>()})
+        }
     }
 }
 
@@ -68,17 +70,15 @@ pub fn settings(doc: &mut Value) {
     let keys: Vec<&str> = SettingKey::ALL.iter().map(SettingKey::as_str).collect();
     let properties: Map<String, Value> =
         SettingKey::ALL.iter().map(|k| (k.as_str().to_owned(), setting_value_schema(*k))).collect();
-    if let Some(values) = doc
-        .pointer_mut("/components/schemas/UpdateSettingsRequest/properties/values")
-        .and_then(Value::as_object_mut)
+    if let Some(values) =
+        doc.pointer_mut("/components/schemas/UpdateSettingsRequest/properties/values").and_then(Value::as_object_mut)
     {
         values.insert("properties".into(), Value::Object(properties));
         values.insert("additionalProperties".into(), Value::Bool(false));
         values.insert("maxProperties".into(), Value::from(keys.len()));
     }
-    let params = doc
-        .pointer_mut("/paths/~1api~1v1~1admin~1settings~1{key}/delete/parameters")
-        .and_then(Value::as_array_mut);
+    let params =
+        doc.pointer_mut("/paths/~1api~1v1~1admin~1settings~1{key}/delete/parameters").and_then(Value::as_array_mut);
     for param in params.into_iter().flatten() {
         if param["name"] == "key"
             && let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut)
