@@ -14,6 +14,7 @@ pub struct ApiClient {
     http: reqwest::Client,
     token: Option<String>,
     lang: Option<String>,
+    forwarded_for: Option<String>,
 }
 
 /// Any answer, for what the typed methods do not cover (or to look at headers).
@@ -32,7 +33,13 @@ pub struct RawReply {
 impl ApiClient {
     /// An anonymous client for `base` (`http://127.0.0.1:<port>`).
     pub fn new(base: &str) -> Self {
-        Self { base: base.trim_end_matches('/').to_owned(), http: reqwest::Client::new(), token: None, lang: None }
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::new(),
+            token: None,
+            lang: None,
+            forwarded_for: None,
+        }
     }
 
     /// The same client sending `Authorization: Bearer <token>`.
@@ -43,6 +50,12 @@ impl ApiClient {
     /// The same client asking for messages in `lang` (`en` or `zh-CN`) via `Accept-Language`.
     pub fn lang(&self, lang: &str) -> Self {
         Self { lang: Some(lang.to_owned()), ..self.clone() }
+    }
+
+    /// The same client claiming to come from `ip` through a proxy (`X-Forwarded-For`); the server believes
+    /// it when `server.trusted_proxies` lists 127.0.0.1 (per-IP rate limits, audit IPs).
+    pub fn from_ip(&self, ip: &str) -> Self {
+        Self { forwarded_for: Some(ip.to_owned()), ..self.clone() }
     }
 
     /// The server's base URL.
@@ -65,6 +78,9 @@ impl ApiClient {
         }
         if let Some(lang) = &self.lang {
             req = req.header("accept-language", lang);
+        }
+        if let Some(ip) = &self.forwarded_for {
+            req = req.header("x-forwarded-for", ip);
         }
         if let Some(body) = body {
             req = req.json(&body);
