@@ -30,7 +30,6 @@ mod cron_cluster;
 mod cron_page;
 mod cron_redis_outage;
 mod cron_shutdown;
-mod errors;
 mod ops;
 mod purity;
 mod rate_limits;
