@@ -37,6 +37,9 @@ async fn a_redis_outage_answers_503_with_retry_after_and_recovers_without_a_rest
     let me = api.get("/api/v1/users/me", Some(&before.access)).await;
     assert_eq!((me.status, me.code()), (503, "backend.unavailable"), "{:?}", me.body);
     assert!(me.headers.contains_key("retry-after"));
+    let refresh = api.post("/api/v1/auth/refresh", None, json!({"refresh_token": before.refresh})).await;
+    assert_eq!((refresh.status, refresh.code()), (503, "backend.unavailable"), "{:?}", refresh.body);
+    assert!(refresh.headers.contains_key("retry-after"));
     // What needs only the database keeps working: the rate limiter fails open (docs/api.md).
     let registered = api
         .post(
