@@ -154,3 +154,43 @@ impl WsClient {
         let _ = self.stream.close(None).await;
     }
 }
+
+/// A chat participant: an account, how to sign in, and which server its socket goes to.
+#[derive(Clone, Debug)]
+pub struct ChatUser {
+    /// Login name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// User id (from `/users/me`).
+    pub id: String,
+}
+
+impl ChatUser {
+    /// Registers `username` through `api` and reads its id.
+    pub async fn register(api: &crate::Api, username: &str, password: &str) -> Self {
+        api.register(username, &format!("{username}@example.com"), password).await;
+        let tokens = api.login(username, password).await;
+        let me = api.get("/api/v1/users/me", Some(&tokens.access)).await;
+        let id = me.body["id"].as_str().unwrap_or_else(|| panic!("no id in {:?}", me.body)).to_owned();
+        Self { username: username.to_owned(), password: password.to_owned(), id }
+    }
+
+    /// Signs in on `base` and opens a socket there; `Err` says why not (server or backend down...).
+    pub async fn connect(&self, base: &str) -> Result<WsClient, String> {
+        let r = crate::Api::new(base)
+            .post("/api/v1/auth/login", None, json!({"username": self.username, "password": self.password}))
+            .await;
+        if r.status != 200 {
+            return Err(format!("login {}: {} {}", self.username, r.status, r.body));
+        }
+        let token = r.body["access_token"].as_str().unwrap_or_default();
+        WsClient::connect(base, token).await.map_err(|e| e.to_string())
+    }
+}
+
+/// The direct conversation id of two users (docs/ws-protocol.md: `d:<smaller>:<larger>`).
+pub fn direct(a: &str, b: &str) -> String {
+    let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+    format!("d:{lo}:{hi}")
+}
