@@ -29,9 +29,21 @@ impl Fleet {
         let backends = SharedBackends::start().await;
         let dir = tempfile::tempdir().expect("temp dir");
         let probe = dir.path().join("probe.log");
+        // One MongoDB for the messages when there is one (`make test` sets MONGODB_URI); SQL otherwise.
+        let mongo: Vec<(String, String)> = match std::env::var("MONGODB_URI") {
+            Ok(uri) if !uri.is_empty() => vec![
+                ("EXCHANGE__MONGODB__URI".into(), uri),
+                ("EXCHANGE__MONGODB__DATABASE".into(), format!("faults_{}", uuid::Uuid::now_v7().simple())),
+            ],
+            _ => {
+                eprintln!("MONGODB_URI is not set: the fleet keeps messages in SQL");
+                Vec::new()
+            }
+        };
         let mut api = Vec::new();
         for _ in 0..n {
             let builder = ServerBuilder::new()
+                .envs(mongo.clone())
                 .env("EXCHANGE__SERVER__TRUSTED_PROXIES", "127.0.0.1")
                 .env("EXCHANGE__RATE_LIMIT__AUTH_PER_MINUTE", "3");
             api.push(backends.apply(builder).spawn().await);
