@@ -1,9 +1,12 @@
 //! MariaDB restarts while clients log in and read their profile: requests in the gap answer 503 with
 //! `Retry-After` (never 500), readiness names the database, and the pool reconnects by itself: the same
-//! `exchange` process serves again once MariaDB is back.
+//! `exchange` process serves again once MariaDB is back. A cron instance on the same database keeps running
+//! each tick once (the lock is in Redis) and carries on after the restart.
 
 use crate::{PASSWORD, RECOVERY, check, wait_readiness};
 use adapter_redis::testing::TestRedis;
+use chrono::{DurationRound, TimeDelta, Utc};
+use e2e::cron::{Tally, read_probe};
 use e2e::private::PrivateMariaDb;
 use e2e::{Api, ServerBuilder};
 use serde_json::json;
@@ -53,6 +56,20 @@ async fn a_mariadb_restart_under_load_answers_503_and_the_pool_reconnects_by_its
         .env("EXCHANGE__DATABASE__CONNECT_TIMEOUT_SECS", "2")
         .spawn()
         .await;
+    let probe_dir = tempfile::tempdir().expect("temp dir");
+    let probe = probe_dir.path().join("probe.log");
+    let mut cron = ServerBuilder::cron()
+        .envs(db.env("exchange_faults"))
+        .env("EXCHANGE__REDIS__HOST", &r.host)
+        .env("EXCHANGE__REDIS__PORT", r.port.to_string())
+        .env("EXCHANGE__REDIS__KEY_PREFIX", &r.key_prefix)
+        .env("EXCHANGE__DATABASE__CONNECT_TIMEOUT_SECS", "2")
+        .env("EXCHANGE__CRON__EXAMPLES", "false")
+        .env("EXCHANGE__CRON__PROBE_FILE", probe.display().to_string())
+        .env("EXCHANGE__CRON__PROBE_WORK_MS", "10")
+        .spawn()
+        .await;
+    let from = Utc::now().duration_trunc(TimeDelta::seconds(1)).expect("truncate") + TimeDelta::seconds(2);
     let api = Api::new(&server.base).lang("en");
     let users: Vec<String> = (0..3).map(|i| format!("loaded_{i}")).collect();
     for u in &users {
@@ -79,6 +96,7 @@ async fn a_mariadb_restart_under_load_answers_503_and_the_pool_reconnects_by_its
 
     db.start().await;
     wait_readiness(&api, 200, RECOVERY).await;
+    let back = Utc::now();
     let before = ok();
     e2e::wait::until("the load succeeds again", RECOVERY, || async {
         if ok() >= before + 10 { Ok(()) } else { Err(format!("{} successes since the restart", ok() - before)) }
@@ -103,6 +121,20 @@ async fn a_mariadb_restart_under_load_answers_503_and_the_pool_reconnects_by_its
             _ => panic!("{n} × {status} {code} during the restart (only 200 and 503 are acceptable): {answers:?}"),
         }
     }
+
+    // The scheduler went on through the restart: ticks after it run, and no tick ran twice.
+    e2e::wait::until("probe runs after the restart", RECOVERY, || async {
+        let n = read_probe(&probe).iter().filter(|l| l.fire > back + TimeDelta::seconds(1)).count();
+        if n >= 3 { Ok(()) } else { Err(format!("{n} runs")) }
+    })
+    .await;
+    let to = Utc::now().duration_trunc(TimeDelta::seconds(1)).expect("truncate") - TimeDelta::seconds(2);
+    let tally = Tally::over(&read_probe(&probe), &["probe".to_owned()], from, to);
+    assert!(tally.duplicates().is_empty(), "ticks run twice: {:?}", tally.duplicates());
+    eprintln!("answers during the restart: {answers:?}; ticks missed: {:?}", tally.misses());
+    cron.signal(nix::sys::signal::Signal::SIGTERM);
+    let status = cron.wait_exit(RECOVERY).await;
+    assert_eq!(status.code(), Some(0), "the cron instance stops cleanly after the outage\n{}", cron.output());
     drop(server);
     drop(db);
 }
