@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod context;
+pub mod conversations;
 pub mod error;
 pub mod health;
 pub mod maintenance;

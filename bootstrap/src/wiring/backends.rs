@@ -1,7 +1,9 @@
 //! Connections to the configured servers.
 
 use super::WiringError;
+use crate::config::MongoConfig;
 use crate::config::{AppConfig, DatabaseConfig, DatabaseDriver, RedisConfig};
+use adapter_mongo::{MongoBackend, MongoOptions};
 use adapter_redis::{RedisBackend, RedisOptions};
 use adapter_sql::{SqlDatabase, SqlDriver, SqlOptions};
 use std::path::PathBuf;
@@ -13,6 +15,8 @@ pub struct Backends {
     pub sql: SqlDatabase,
     /// Redis, when the `redis` section is present.
     pub redis: Option<RedisBackend>,
+    /// MongoDB, when the `mongodb` section is present: the chat message store lives there then.
+    pub mongo: Option<MongoBackend>,
 }
 
 /// The SQL adapter's options for the `database` section.
@@ -41,6 +45,11 @@ pub fn redis_options(c: &RedisConfig) -> RedisOptions {
     }
 }
 
+/// The MongoDB adapter's options for the `mongodb` section.
+pub fn mongo_options(c: &MongoConfig) -> MongoOptions {
+    MongoOptions::new(c.uri.clone(), c.database.clone())
+}
+
 impl Backends {
     /// Opens the database (creating a MySQL database and running migrations when `auto_migrate` is on)
     /// and starts connecting to Redis in the background, so the process comes up even while Redis is down
@@ -58,11 +67,20 @@ impl Backends {
             Some(r) => Some(adapter_redis::connect_lazy(&redis_options(r))?),
             None => None,
         };
-        Ok(Self { sql, redis })
+        // Messages are the one thing MongoDB holds: a wrong address stops start-up with a clear error
+        // instead of failing every send later.
+        let mongo = match &config.mongodb {
+            Some(m) => Some(adapter_mongo::connect(&mongo_options(m)).await?),
+            None => None,
+        };
+        Ok(Self { sql, redis, mongo })
     }
 
     /// Closes pools; called by the lifecycle after everything else stopped.
     pub async fn close(&self) {
+        if let Some(mongo) = &self.mongo {
+            mongo.shutdown().await;
+        }
         if let Some(redis) = &self.redis {
             redis.shutdown().await;
         }

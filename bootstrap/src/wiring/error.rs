@@ -17,6 +17,9 @@ pub enum WiringError {
     /// Redis options were refused.
     #[error("redis: {0}")]
     Redis(#[from] adapter_redis::RedisError),
+    /// MongoDB could not be reached or its indexes created.
+    #[error("mongodb: {0}")]
+    Mongo(#[from] adapter_mongo::MongoError),
     /// A backend refused during wiring.
     #[error(transparent)]
     Infra(#[from] domain::InfraError),

@@ -4,12 +4,14 @@ use super::{Backends, WiringError};
 use crate::config::AppConfig;
 use adapter_crypto::{Argon2Hasher, HasherOptions, OpaqueRefreshTokens, PasetoIssuer};
 use adapter_memory::{
-    MemoryAuditLog, MemoryCache, MemoryEventBus, MemoryRateLimiter, MemorySessionStore, MemorySettingsStore,
+    MemoryAuditLog, MemoryCache, MemoryConversationStore, MemoryEventBus, MemoryGroupStore, MemoryMessageStore,
+    MemoryPresenceStore, MemoryRateLimiter, MemorySequenceAllocator, MemorySessionStore, MemorySettingsStore,
     MemoryUserRepository,
 };
 use domain::audit::AuditLog;
 use domain::bus::EventBus;
 use domain::cache::Cache;
+use domain::chat::{ConversationStore, GroupStore, MessageStore, PresenceStore, SequenceAllocator};
 use domain::clock::{Clock, SystemClock};
 use domain::health::HealthProbe;
 use domain::rate_limit::RateLimiter;
@@ -44,6 +46,16 @@ pub struct Ports {
     pub tokens: Arc<dyn TokenIssuer>,
     /// Refresh tokens.
     pub refresh: Arc<dyn RefreshTokens>,
+    /// Chat messages: MongoDB when configured, else the SQL database (memory in-process).
+    pub messages: Arc<dyn MessageStore>,
+    /// Groups and memberships (SQL).
+    pub groups: Arc<dyn GroupStore>,
+    /// Direct conversations and read positions (SQL).
+    pub conversations: Arc<dyn ConversationStore>,
+    /// Per-conversation seq allocation: Redis when configured (shared by instances), memory otherwise.
+    pub sequences: Arc<dyn SequenceAllocator>,
+    /// Live connections per user: Redis when configured, memory otherwise.
+    pub presence: Arc<dyn PresenceStore>,
     /// Readiness probes of the configured backends.
     pub probes: Vec<Arc<dyn HealthProbe>>,
 }
@@ -60,6 +72,8 @@ struct SharedState {
     rate_limiter: Arc<dyn RateLimiter>,
     cache: Arc<dyn Cache>,
     bus: Arc<dyn EventBus>,
+    sequences: Arc<dyn SequenceAllocator>,
+    presence: Arc<dyn PresenceStore>,
 }
 
 impl SharedState {
@@ -69,6 +83,8 @@ impl SharedState {
             rate_limiter: Arc::new(MemoryRateLimiter::default()),
             cache: Arc::new(MemoryCache::default()),
             bus: Arc::new(MemoryEventBus::default()),
+            sequences: Arc::new(MemorySequenceAllocator::default()),
+            presence: Arc::new(MemoryPresenceStore::default()),
         }
     }
 }
@@ -102,9 +118,18 @@ impl Ports {
                     rate_limiter: Arc::new(redis.rate_limiter()),
                     cache: Arc::new(redis.cache()),
                     bus: Arc::new(redis.event_bus()),
+                    sequences: Arc::new(redis.sequence_allocator()),
+                    presence: Arc::new(redis.presence_store()),
                 }
             }
             None => SharedState::in_memory(),
+        };
+        let messages: Arc<dyn MessageStore> = match &backends.mongo {
+            Some(mongo) => {
+                probes.push(Arc::new(mongo.health_probe()));
+                Arc::new(mongo.message_store())
+            }
+            None => Arc::new(sql.message_store()),
         };
         Ok(Self {
             clock: Arc::new(SystemClock),
@@ -118,6 +143,11 @@ impl Ports {
             hasher,
             tokens,
             refresh: Arc::new(OpaqueRefreshTokens),
+            messages,
+            groups: Arc::new(sql.group_store()),
+            conversations: Arc::new(sql.conversation_store()),
+            sequences: shared.sequences,
+            presence: shared.presence,
             probes,
         })
     }
@@ -138,6 +168,11 @@ impl Ports {
             hasher,
             tokens,
             refresh: Arc::new(OpaqueRefreshTokens),
+            messages: Arc::new(MemoryMessageStore::default()),
+            groups: Arc::new(MemoryGroupStore::default()),
+            conversations: Arc::new(MemoryConversationStore::default()),
+            sequences: shared.sequences,
+            presence: shared.presence,
             probes: Vec::new(),
         })
     }

@@ -151,3 +151,33 @@ async fn wait_for_line(path: &std::path::Path, needle: &str) -> String {
     }
     panic!("{needle} never appeared in {}", path.display());
 }
+
+#[tokio::test]
+#[cfg_attr(mongodb_uri_unset, ignore = "MONGODB_URI not set")]
+async fn readiness_checks_mongodb_when_messages_live_there() {
+    let uri = std::env::var("MONGODB_URI").expect("MONGODB_URI");
+    let database = format!("xt_ready_{}", e2e::free_port());
+    let server = ServerBuilder::new()
+        .env("EXCHANGE__MONGODB__URI", &uri)
+        .env("EXCHANGE__MONGODB__DATABASE", &database)
+        .spawn()
+        .await;
+    let (status, _, body) = get_json(&server.url("/health/ready"), &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let names: Vec<&str> = body["checks"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["database", "mongodb"]);
+}
+
+#[test]
+fn an_unreachable_mongodb_stops_start_up_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let uri = format!("mongodb://127.0.0.1:{}/?directConnection=true&serverSelectionTimeoutMS=500", e2e::free_port());
+    let out = e2e::run_once(
+        dir.path(),
+        &["serve"],
+        &[("EXCHANGE__MONGODB__URI", &uri), ("EXCHANGE__MONGODB__DATABASE", "exchange")],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("mongodb"), "{stderr}");
+}
