@@ -5,7 +5,7 @@
 
 use crate::{PASSWORD, RECOVERY};
 use e2e::private::PrivateRedis;
-use e2e::ws::{ChatUser, FRAME_LIMIT, WsClient, direct};
+use e2e::chat_client::{ChatUser, FRAME_LIMIT, WsClient, direct};
 use e2e::{Api, ServerBuilder, SharedBackends};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
