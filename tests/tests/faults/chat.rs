@@ -168,9 +168,18 @@ async fn sigkill_of_one_instance_loses_no_acked_message_and_sync_replays_each_on
     let mut alice_again = connect(&alice, &two.base).await;
     let (replay, _) = alice_again.sync("s1", json!({ conv.clone(): alice_cursor })).await.expect("sync");
     assert_replay(&replay, &conv, alice_cursor, &acked);
-    assert_eq!(acked.len(), 20, "every send was acked once: {acked:?}");
+    // A send she cannot know was acked (the socket died) is resent with the same client_msg_id on the
+    // survivor: acked again with the same seq, stored once.
+    let (seq_a4, _) = acked.iter().find(|(_, c)| *c == "a-4").map(|(s, c)| (*s, c.clone())).expect("a-4");
+    let again = alice_again.send_text(&bob.id, "a-4", "from alice").await.expect("resend");
+    assert_eq!((again["type"].as_str(), again["seq"].as_u64()), (Some("ack"), Some(seq_a4)), "{again}");
+    assert_eq!(again["duplicate"], true, "{again}");
+    assert_eq!(acked.len(), 15, "every send was acked once: {acked:?}");
     let seqs: Vec<u64> = acked.keys().copied().collect();
-    assert_eq!(seqs, (1..=20).collect::<Vec<_>>(), "seqs have no gaps: {acked:?}");
+    assert_eq!(seqs, (1..=15).collect::<Vec<_>>(), "seqs have no gaps: {acked:?}");
+    let mut bob_again = connect(&bob, &two.base).await;
+    let (all, _) = bob_again.sync("s2", json!({ conv.clone(): 0 })).await.expect("sync");
+    assert_replay(&all, &conv, 0, &acked);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
