@@ -107,6 +107,7 @@ async fn no_acked_message_is_lost_across_a_redis_outage() {
         let (seq, id, met) = send(i, &mut sender).await;
         if i == 5 {
             assert!(!met.is_empty(), "the first send after the outage began was refused at least once");
+            eprintln!("what the sender met during the outage: {met:?}");
         }
         assert!(acked.insert(seq, id).is_none(), "seq {seq} acked twice: {acked:?}");
     }
