@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long a private server may take to accept connections on a loaded two-core machine.
-const START_LIMIT: Duration = Duration::from_secs(60);
+const START_LIMIT: Duration = Duration::from_secs(120);
 
 /// Waits until something accepts TCP connections on `port`, panicking with `what` after [`START_LIMIT`].
 async fn wait_listening(port: u16, what: &str, child: &mut Child) {
