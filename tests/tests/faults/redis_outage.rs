@@ -1,11 +1,44 @@
 //! Redis stops and starts again under a running API: logins and authenticated calls answer 503 with
 //! `Retry-After` (never 500), what has a documented fallback keeps working, readiness turns red then green,
-//! and everything recovers without restarting `exchange`. Also: an instance started while Redis is down.
+//! the scheduler skips and records the ticks it cannot lock, and everything recovers without restarting
+//! `exchange`. Also: an instance started while Redis is down.
 
 use crate::{PASSWORD, RECOVERY, check, wait_readiness};
+use adapter_sql::SqlOptions;
+use chrono::{DateTime, TimeDelta, Utc};
+use domain::page::PageRequest;
+use domain::schedule::{RunQuery, RunStatus, RunStore, TaskName};
+use e2e::cron::read_probe;
 use e2e::private::PrivateRedis;
-use e2e::{Api, ServerBuilder};
+use e2e::{Api, Server, ServerBuilder};
 use serde_json::json;
+
+/// Fire times of the probe's ticks recorded as skipped because the lock backend was unavailable.
+async fn skipped_for_redis(store: &dyn RunStore) -> Vec<DateTime<Utc>> {
+    let query = RunQuery {
+        task: Some(TaskName::parse("probe").expect("task name")),
+        status: Some(RunStatus::Skipped),
+        page: PageRequest::new(1, 100).expect("page"),
+        ..Default::default()
+    };
+    let page = store.list(&query).await.expect("list runs");
+    page.items
+        .iter()
+        .filter(|r| r.error.as_deref().unwrap_or("").starts_with("lock backend unavailable"))
+        .map(|r| r.fire_time)
+        .collect()
+}
+
+/// `exchange cron` on the same Redis, running the probe every second (its own SQLite file for records).
+async fn cron_on(redis: &PrivateRedis, probe: &std::path::Path) -> Server {
+    ServerBuilder::cron()
+        .envs(redis.env("faults:"))
+        .env("EXCHANGE__CRON__EXAMPLES", "false")
+        .env("EXCHANGE__CRON__PROBE_FILE", probe.display().to_string())
+        .env("EXCHANGE__CRON__PROBE_WORK_MS", "10")
+        .spawn()
+        .await
+}
 
 fn login_body(user: &str) -> serde_json::Value {
     json!({"username": user, "password": PASSWORD})
@@ -16,13 +49,23 @@ async fn a_redis_outage_answers_503_with_retry_after_and_recovers_without_a_rest
     let mut redis = PrivateRedis::new();
     redis.start().await;
     let server = ServerBuilder::new().envs(redis.env("faults:")).spawn().await;
+    let probe_dir = tempfile::tempdir().expect("temp dir");
+    let probe = probe_dir.path().join("probe.log");
+    let mut cron = cron_on(&redis, &probe).await;
     let api = Api::new(&server.base).lang("en");
     api.register("outage_user", "outage@example.com", PASSWORD).await;
     let before = api.login("outage_user", PASSWORD).await;
     assert_eq!(api.get("/api/v1/users/me", Some(&before.access)).await.status, 200);
     assert_eq!(check(&wait_readiness(&api, 200, RECOVERY).await, "redis")["status"], "up");
 
+    e2e::wait::until("probe runs", RECOVERY, || async {
+        let n = read_probe(&probe).len();
+        if n >= 2 { Ok(()) } else { Err(format!("{n} runs")) }
+    })
+    .await;
+
     redis.stop();
+    let down = Utc::now();
     let red = wait_readiness(&api, 503, RECOVERY).await;
     assert_eq!(red["code"], "health.not_ready", "{red}");
     assert_eq!(check(&red, "redis")["status"], "down", "{red}");
@@ -51,7 +94,17 @@ async fn a_redis_outage_answers_503_with_retry_after_and_recovers_without_a_rest
     assert_eq!(registered.status, 201, "{:?}", registered.body);
     assert_eq!(api.get("/ping", None).await.status, 200);
 
+    // The scheduler skips the ticks it cannot lock and records each once; nothing runs unlocked.
+    let runs = adapter_sql::connect(&SqlOptions::sqlite(cron.dir().join("data/test.db"))).await.expect("SQLite");
+    let store = runs.run_store();
+    e2e::wait::until("skipped ticks recorded", RECOVERY, || async {
+        let n = skipped_for_redis(&store).await.len();
+        if n >= 2 { Ok(()) } else { Err(format!("{n} skipped ticks")) }
+    })
+    .await;
+
     redis.start().await;
+    let up = Utc::now();
     let green = wait_readiness(&api, 200, RECOVERY).await;
     assert_eq!(check(&green, "redis")["status"], "up", "{green}");
     // The same process serves again. This Redis keeps nothing on disk, so the old session is gone and its
@@ -62,6 +115,25 @@ async fn a_redis_outage_answers_503_with_retry_after_and_recovers_without_a_rest
     assert_eq!(old.status, 401, "{:?}", old.body);
     let again = api.login("outage_user", PASSWORD).await;
     assert_eq!(api.get("/api/v1/users/me", Some(&again.access)).await.status, 200);
+
+    // The same cron process runs ticks again; none ran while Redis was down; each skip recorded once.
+    e2e::wait::until("probe runs after the outage", RECOVERY, || async {
+        let n = read_probe(&probe).iter().filter(|l| l.fire > up + TimeDelta::seconds(1)).count();
+        if n >= 2 { Ok(()) } else { Err(format!("{n} runs")) }
+    })
+    .await;
+    let unlocked: Vec<_> = read_probe(&probe)
+        .into_iter()
+        .filter(|l| l.fire > down + TimeDelta::seconds(1) && l.fire < up - TimeDelta::seconds(1))
+        .collect();
+    assert!(unlocked.is_empty(), "runs while Redis was down: {unlocked:?}");
+    let skips = skipped_for_redis(&store).await;
+    let mut unique = skips.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), skips.len(), "one record per skipped tick: {skips:?}");
+    cron.signal(nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(cron.wait_exit(RECOVERY).await.code(), Some(0), "{}", cron.output());
 }
 
 #[tokio::test]
