@@ -4,7 +4,8 @@
 //! gives the other side each of them exactly once, in seq order.
 
 use crate::{PASSWORD, RECOVERY};
-use e2e::private::PrivateRedis;
+use adapter_redis::testing::TestRedis;
+use e2e::private::{PrivateMariaDb, PrivateRedis};
 use e2e::chat_client::{ChatUser, FRAME_LIMIT, WsClient, direct};
 use e2e::{Api, ServerBuilder, SharedBackends};
 use serde_json::{Value, json};
@@ -118,6 +119,58 @@ async fn no_acked_message_is_lost_across_a_redis_outage() {
     let (replay, synced) = reader.sync("s1", json!({})).await.expect("sync");
     assert_replay(&replay, &conv, 0, &acked);
     assert_eq!(synced["conversations"][&conv].as_u64(), acked.keys().last().copied(), "{synced}");
+}
+
+#[tokio::test]
+async fn no_acked_message_is_lost_across_a_mariadb_restart() {
+    let mut db = PrivateMariaDb::install();
+    db.start().await;
+    let redis = TestRedis::start().await;
+    let r = redis.options();
+    let server = ServerBuilder::new()
+        .envs(db.env("exchange_chat_faults"))
+        .env("EXCHANGE__REDIS__HOST", &r.host)
+        .env("EXCHANGE__REDIS__PORT", r.port.to_string())
+        .env("EXCHANGE__REDIS__KEY_PREFIX", &r.key_prefix)
+        .env("EXCHANGE__DATABASE__CONNECT_TIMEOUT_SECS", "2")
+        .spawn()
+        .await;
+    let api = Api::new(&server.base);
+    let alice = ChatUser::register(&api, "db_alice", PASSWORD).await;
+    let bob = ChatUser::register(&api, "db_bob", PASSWORD).await;
+    let conv = direct(&alice.id, &bob.id);
+    let bases = vec![server.base.clone()];
+    let mut sender = Some(connect(&alice, &server.base).await);
+    let mut acked = BTreeMap::new();
+    let send = async |i: usize, sender: &mut Option<WsClient>| {
+        let (ack, met) = deliver(&alice, sender, &bases, &bob.id, &format!("m-{i}"), "through a restart").await;
+        (ack["seq"].as_u64().expect("seq"), format!("m-{i}"), met)
+    };
+    for i in 0..5 {
+        let (seq, id, _) = send(i, &mut sender).await;
+        acked.insert(seq, id);
+    }
+    db.stop();
+    crate::wait_readiness(&api, 503, RECOVERY).await;
+    // Message 5 is retried (same client_msg_id) until MariaDB is back a few seconds later.
+    let restart = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        db.start().await;
+        db
+    });
+    for i in 5..10 {
+        let (seq, id, met) = send(i, &mut sender).await;
+        if i == 5 {
+            assert!(!met.is_empty(), "the send during the restart was refused at least once");
+            eprintln!("what the sender met during the restart: {met:?}");
+        }
+        assert!(acked.insert(seq, id).is_none(), "seq {seq} acked twice: {acked:?}");
+    }
+    let _db = restart.await.expect("restart task");
+    assert_eq!(acked.len(), 10, "{acked:?}");
+    let mut reader = connect(&bob, &server.base).await;
+    let (replay, _) = reader.sync("s1", json!({})).await.expect("sync");
+    assert_replay(&replay, &conv, 0, &acked);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
