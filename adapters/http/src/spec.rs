@@ -41,6 +41,7 @@ pub fn finish(raw: &str) -> String {
     crate::spec_constraints::member_roles(&mut doc);
     crate::spec_constraints::push_request(&mut doc);
     crate::spec_constraints::optional_query_may_be_empty(&mut doc);
+    crate::spec_constraints::daily_days(&mut doc);
     serde_json::to_string(&doc).unwrap_or_else(|_| raw.to_owned())
 }
 

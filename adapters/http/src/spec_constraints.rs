@@ -106,6 +106,21 @@ pub fn optional_query_may_be_empty(doc: &mut Value) {
     }
 }
 
+/// `GET /api/v1/admin/stats/daily?days=` takes 1 to `MAX_DAYS` (the handler answers
+/// `validation.out_of_range` otherwise, so the bounds are stated here rather than by a poem validator, whose
+/// refusal would carry another code).
+pub fn daily_days(doc: &mut Value) {
+    let params = doc.pointer_mut("/paths/~1api~1v1~1admin~1stats~1daily/get/parameters").and_then(Value::as_array_mut);
+    for param in params.into_iter().flatten() {
+        if param["name"] == "days"
+            && let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut)
+        {
+            schema.insert("minimum".into(), Value::from(1));
+            schema.insert("maximum".into(), Value::from(application::admin::MAX_DAYS));
+        }
+    }
+}
+
 /// Group names (create, rename) are trimmed and refuse control characters, as `domain::chat::GroupName`.
 pub fn group_names(doc: &mut Value) {
     for schema in ["CreateGroupRequest", "RenameGroupRequest"] {
@@ -290,6 +305,7 @@ mod tests {
         member_roles(&mut d);
         push_request(&mut d);
         optional_query_may_be_empty(&mut d);
+        daily_days(&mut d);
         assert_eq!(d, json!({"paths": {}}));
     }
 }

@@ -77,7 +77,6 @@ impl AdminDailyApi {
         &self,
         auth: BearerAuth,
         /// Number of days ending today, 1 to 92 (default 30).
-        #[oai(validator(minimum(value = "1"), maximum(value = "92")))]
         days: Query<Option<u32>>,
     ) -> Result<Json<DailySeriesDto>, ApiError> {
         let actor = self.state.admin.actor(&auth.0).await?;
