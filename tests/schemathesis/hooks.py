@@ -10,6 +10,9 @@
 * The two user ids of a direct conversation id (`d:<a>:<b>`) must come in ascending order: stated in the
   parameter's description, not expressible as a pattern, so `400 validation.invalid_format` for a
   schema-valid id in the other order is the documented behaviour.
+* Adding an unknown user to a group answers `404 user.not_found`: the group the stateful phase just
+  created is there, the user is not (schemathesis reads any 404 after a create as "created resource not
+  found").
 * Deleting a user is a soft delete (docs/api.md: admins list, inspect and restore deleted accounts), so
   `GET /api/v1/admin/users/{id}` after a delete answers 200 with `deleted_at` set, not 404.
 """
@@ -92,6 +95,8 @@ def filter_failure(ctx, failure, case, response):
         if code == "validation.invalid_format" and _direct_id_out_of_order(case):
             return False
         return code not in ("validation.too_weak", "auth.wrong_password")
+    if kind == "EnsureResourceAvailability" and response.status_code == 404:
+        return _body(response).get("code") != "user.not_found"
     if kind == "UseAfterFree" and response.status_code == 200 and case.operation.path.startswith("/api/v1/admin/users/"):
         return not _body(response).get("deleted_at")
     return True

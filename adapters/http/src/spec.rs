@@ -42,6 +42,7 @@ pub fn finish(raw: &str) -> String {
     crate::spec_constraints::push_request(&mut doc);
     crate::spec_constraints::optional_query_may_be_empty(&mut doc);
     crate::spec_constraints::daily_days(&mut doc);
+    crate::spec_constraints::unsigned_integers(&mut doc);
     serde_json::to_string(&doc).unwrap_or_else(|_| raw.to_owned())
 }
 

@@ -31,6 +31,10 @@ const NO_CONTROL: &str = r"^[^\u0000-\u001f\u007f-\u009f]*$";
 const VISIBLE_TEXT: &str =
     r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$";
 
+/// A message text (`domain::chat::MessageBody`): no control characters but newline and tab, and at least
+/// one character that is not blank.
+const MESSAGE_TEXT: &str = r"^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*$";
+
 /// A UUID in its hyphenated form.
 const UUID: &str = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 
@@ -121,6 +125,24 @@ pub fn daily_days(doc: &mut Value) {
     }
 }
 
+/// Unsigned integers (`format: uint32`, `uint64`, as poem-openapi writes `u32`, `u64`) cannot be negative,
+/// but the format is not one JSON Schema validators know: every such schema without a minimum gets
+/// `minimum: 0`, wherever it appears (parameters, bodies, responses).
+pub fn unsigned_integers(doc: &mut Value) {
+    match doc {
+        Value::Object(map) => {
+            let unsigned = map.get("type").and_then(Value::as_str) == Some("integer")
+                && map.get("format").and_then(Value::as_str).is_some_and(|f| f.starts_with("uint"));
+            if unsigned && !map.contains_key("minimum") {
+                map.insert("minimum".into(), Value::from(0));
+            }
+            map.values_mut().for_each(unsigned_integers);
+        }
+        Value::Array(items) => items.iter_mut().for_each(unsigned_integers),
+        _ => {}
+    }
+}
+
 /// Group names (create, rename) are trimmed and refuse control characters, as `domain::chat::GroupName`.
 pub fn group_names(doc: &mut Value) {
     for schema in ["CreateGroupRequest", "RenameGroupRequest"] {
@@ -166,11 +188,15 @@ pub fn member_roles(doc: &mut Value) {
 /// request is a `oneOf` of them (and its example no longer shows a `null` target, which no shape allows).
 pub fn push_request(doc: &mut Value) {
     let Some(push) = doc.pointer_mut("/components/schemas/PushRequest") else { return };
-    let (Some(text), Some(target)) =
+    let (Some(mut text), Some(target)) =
         (push.pointer("/properties/text").cloned(), push.pointer("/properties/target_id").cloned())
     else {
         return;
     };
+    // The text is a message body: not blank, no control characters but newline and tab.
+    if let Some(t) = text.as_object_mut() {
+        t.insert("pattern".into(), Value::String(MESSAGE_TEXT.into()));
+    }
     let description = push.get("description").cloned().unwrap_or(Value::Null);
     let targeted = json!({
         "type": "object",
@@ -277,6 +303,7 @@ mod tests {
         assert_eq!(shapes.len(), 2);
         assert_eq!(shapes[0]["required"], json!(["scope", "target_id", "text"]));
         assert!(shapes[1]["properties"].get("target_id").is_none());
+        assert_eq!(shapes[1]["properties"]["text"]["pattern"], MESSAGE_TEXT);
         let id = &d["paths"]["/api/v1/conversations/{id}/read"]["put"]["parameters"][0]["schema"]["pattern"];
         assert!(id.as_str().is_some_and(|p| p.starts_with("^(d:")), "{id}");
     }
@@ -295,6 +322,16 @@ mod tests {
     }
 
     #[test]
+    fn unsigned_integers_get_a_minimum_of_zero_and_keep_their_own() {
+        let mut d = json!({"a": {"type": "integer", "format": "uint64"}, "b": [{"type": "integer", "format": "uint32", "minimum": 1}],
+                           "c": {"type": "integer", "format": "int64"}});
+        unsigned_integers(&mut d);
+        assert_eq!(d["a"]["minimum"], 0);
+        assert_eq!(d["b"][0]["minimum"], 1);
+        assert!(d["c"].get("minimum").is_none());
+    }
+
+    #[test]
     fn a_document_without_those_parts_is_left_alone() {
         let mut d = json!({"paths": {}});
         email_format(&mut d);
@@ -306,6 +343,7 @@ mod tests {
         push_request(&mut d);
         optional_query_may_be_empty(&mut d);
         daily_days(&mut d);
+        unsigned_integers(&mut d);
         assert_eq!(d, json!({"paths": {}}));
     }
 }

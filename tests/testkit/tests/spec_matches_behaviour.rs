@@ -196,3 +196,43 @@ async fn optional_query_parameters_are_documented_as_possibly_empty() -> anyhow:
     assert_eq!(admin.api.audit(&[("to", ""), ("page", "")]).await?.page, 1);
     Ok(())
 }
+
+#[tokio::test]
+async fn unsigned_integers_are_documented_as_never_negative() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let doc = spec(&app).await?;
+    let seq = &doc["components"]["schemas"]["ReadRequest"]["properties"]["seq"];
+    assert_eq!(seq["minimum"], 0, "{seq}");
+    let before = doc["paths"]["/api/v1/conversations/{id}/messages"]["get"]["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "before").cloned())
+        .unwrap_or_default();
+    assert_eq!(before["schema"]["minimum"], 0, "{before}");
+    // Found: `before=-240` and `{"seq": -3906}` fitted the document (`format: uint64` binds no validator).
+    let (alice, bob) = (app.create_user("alice").await?, app.create_user("bob").await?);
+    let (lo, hi) = if alice.id() < bob.id() { (alice.id(), bob.id()) } else { (bob.id(), alice.id()) };
+    let conversation = format!("d:{lo}:{hi}");
+    let err = alice.api.history(&conversation, &[("before", "-240")]).await.expect_err("negative");
+    assert_eq!(err.status(), 400);
+    let reply = alice
+        .api
+        .raw("PUT", &format!("/api/v1/conversations/{conversation}/read"), Some(json!({"seq": -3906})))
+        .await?;
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    Ok(())
+}
+
+#[tokio::test]
+async fn push_texts_are_documented_as_message_texts() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let doc = spec(&app).await?;
+    for shape in doc["components"]["schemas"]["PushRequest"]["oneOf"].as_array().cloned().unwrap_or_default() {
+        assert!(shape["properties"]["text"]["pattern"].is_string(), "{shape}");
+    }
+    // Found: a text with control characters fitted the document and was refused.
+    let admin = app.create_admin("ops").await?;
+    let err = admin.api.push("online", None, "\u{16}!\u{18}").await.expect_err("control characters");
+    assert_eq!((err.status(), err.code()), (400, "validation.invalid_characters"));
+    assert_eq!(admin.api.push("online", None, "line one\nline two").await?.delivered, 0, "newlines are fine");
+    Ok(())
+}
