@@ -19,6 +19,7 @@
 
 import json
 import os
+import urllib.parse
 import urllib.request
 
 import schemathesis
@@ -82,7 +83,8 @@ def _body(response):
 
 def _direct_id_out_of_order(case):
     conversation = (case.path_parameters or {}).get("id", "")
-    parts = conversation.split(":") if isinstance(conversation, str) else []
+    # Path parameters may already be percent-encoded (`d%3A...`).
+    parts = urllib.parse.unquote(conversation).split(":") if isinstance(conversation, str) else []
     return len(parts) == 3 and parts[0] == "d" and parts[1].lower() > parts[2].lower()
 
 
