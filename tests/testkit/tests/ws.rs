@@ -111,8 +111,7 @@ async fn a_connection_over_the_per_user_limit_is_closed_with_4004() -> anyhow::R
     let app = TestApp::start_with(|c| c.ws.max_connections_per_user = 1).await?;
     let alice = app.create_user("alice").await?;
     let _first = app.ws(&alice).await?;
-    let url = format!("{}/ws", app.base_url().replacen("http://", "ws://", 1));
-    let mut second = WsClient::connect_anonymous(&url).await?;
+    let mut second = WsClient::connect_anonymous(&app.ws_url()).await?;
     second.send_frame(json!({"type": "auth", "token": alice.tokens.access_token})).await?;
     assert_eq!(second.closed().await?, Some(4004));
     Ok(())
