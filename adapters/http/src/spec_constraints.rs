@@ -125,16 +125,25 @@ pub fn daily_days(doc: &mut Value) {
     }
 }
 
-/// Unsigned integers (`format: uint32`, `uint64`, as poem-openapi writes `u32`, `u64`) cannot be negative,
-/// but the format is not one JSON Schema validators know: every such schema without a minimum gets
-/// `minimum: 0`, wherever it appears (parameters, bodies, responses).
+/// Unsigned integers (`format: uint32`, `uint64`, as poem-openapi writes `u32`, `u64`) cannot be negative
+/// or exceed their width, but the format is not one JSON Schema validators know: every such schema gets
+/// `minimum: 0` and the type's maximum unless it states its own, wherever it appears.
 pub fn unsigned_integers(doc: &mut Value) {
     match doc {
         Value::Object(map) => {
-            let unsigned = map.get("type").and_then(Value::as_str) == Some("integer")
-                && map.get("format").and_then(Value::as_str).is_some_and(|f| f.starts_with("uint"));
-            if unsigned && !map.contains_key("minimum") {
-                map.insert("minimum".into(), Value::from(0));
+            let width = (map.get("type").and_then(Value::as_str) == Some("integer"))
+                .then(|| map.get("format").and_then(Value::as_str))
+                .flatten()
+                .and_then(|f| match f {
+                    "uint8" => Some(u64::from(u8::MAX)),
+                    "uint16" => Some(u64::from(u16::MAX)),
+                    "uint32" => Some(u64::from(u32::MAX)),
+                    "uint64" => Some(u64::MAX),
+                    _ => None,
+                });
+            if let Some(max) = width {
+                map.entry("minimum").or_insert_with(|| Value::from(0));
+                map.entry("maximum").or_insert_with(|| Value::from(max));
             }
             map.values_mut().for_each(unsigned_integers);
         }
@@ -326,8 +335,8 @@ mod tests {
         let mut d = json!({"a": {"type": "integer", "format": "uint64"}, "b": [{"type": "integer", "format": "uint32", "minimum": 1}],
                            "c": {"type": "integer", "format": "int64"}});
         unsigned_integers(&mut d);
-        assert_eq!(d["a"]["minimum"], 0);
-        assert_eq!(d["b"][0]["minimum"], 1);
+        assert_eq!((d["a"]["minimum"].as_u64(), d["a"]["maximum"].as_u64()), (Some(0), Some(u64::MAX)));
+        assert_eq!((d["b"][0]["minimum"].as_u64(), d["b"][0]["maximum"].as_u64()), (Some(1), Some(4_294_967_295)));
         assert!(d["c"].get("minimum").is_none());
     }
 

@@ -219,6 +219,16 @@ async fn unsigned_integers_are_documented_as_never_negative() -> anyhow::Result<
         .raw("PUT", &format!("/api/v1/conversations/{conversation}/read"), Some(json!({"seq": -3906})))
         .await?;
     assert_eq!(reply.status, 400, "{}", reply.text);
+    // Found: a seq past u64 fitted the document too; the largest documented values are accepted.
+    assert_eq!(seq["maximum"].as_u64(), Some(u64::MAX), "{seq}");
+    let reply = alice
+        .api
+        .raw("PUT", &format!("/api/v1/conversations/{conversation}/read"), Some(json!({"seq": u64::MAX})))
+        .await?;
+    assert!(reply.status == 200 || reply.status == 404, "{}", reply.text);
+    let max = u64::MAX.to_string();
+    let err = alice.api.history(&conversation, &[("before", &max), ("after", &max)]).await;
+    assert!(err.as_ref().map_or_else(|e| e.status() == 404, |h| h.items.is_empty()), "{err:?}");
     Ok(())
 }
 
