@@ -26,10 +26,14 @@ pub fn email_format(doc: &mut Value) {
 /// No control characters, as `domain::user::Password::parse` and `SettingKey::parse` (text) require.
 const NO_CONTROL: &str = r"^[^\u0000-\u001f\u007f-\u009f]*$";
 
-/// A name or text that is trimmed before counting and refuses control characters: no control character and
-/// at least one character that is not blank.
-const VISIBLE_TEXT: &str =
-    r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$";
+/// A name or text that is trimmed (Rust's `str::trim`: Unicode white space) before it is checked: white space
+/// at either end, then a core that starts and ends with a visible character and holds no control character.
+const VISIBLE_TEXT: &str = concat!(
+    r"^[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*",
+    r"[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+    r"(?:[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?",
+    r"[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+);
 
 /// A message text (`domain::chat::MessageBody`): no control characters but newline and tab, and at least
 /// one character that is not blank.
