@@ -26,14 +26,30 @@ pub fn email_format(doc: &mut Value) {
 /// No control characters, as `domain::user::Password::parse` and `SettingKey::parse` (text) require.
 const NO_CONTROL: &str = r"^[^\u0000-\u001f\u007f-\u009f]*$";
 
-/// A name or text that is trimmed (Rust's `str::trim`: Unicode white space) before it is checked: white space
-/// at either end, then a core that starts and ends with a visible character and holds no control character.
-const VISIBLE_TEXT: &str = concat!(
-    r"^[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*",
-    r"[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
-    r"(?:[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?",
-    r"[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
-);
+/// Rust's `str::trim` white space, as a character-class body.
+const WS: &str = r"\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+/// Control characters (`char::is_control`), as a character-class body.
+const CTRL: &str = r"\u0000-\u001f\u007f-\u009f";
+
+/// A name or text that is trimmed before it is checked (`min..=max` characters after trimming, no control
+/// character): any white space at either end, then a core that starts and ends with a visible character.
+/// The length bound is on the core, so it lives in the pattern and the schema keeps no `maxLength`.
+fn trimmed_text(min: usize, max: usize) -> String {
+    let visible = format!("[^{CTRL}{}]", &WS[r"\t\n\u000b\u000c\r".len()..]);
+    let core = if min <= 1 {
+        format!("{visible}(?:[^{CTRL}]{{0,{}}}{visible})?", max.saturating_sub(2))
+    } else {
+        format!("{visible}[^{CTRL}]{{{},{}}}{visible}", min - 2, max.saturating_sub(2))
+    };
+    format!("^[{WS}]*{core}[{WS}]*$")
+}
+
+/// Replaces a trimmed string's length bounds by [`trimmed_text`].
+fn set_trimmed(schema: &mut Map<String, Value>, min: usize, max: usize) {
+    schema.remove("maxLength");
+    schema.insert("minLength".into(), Value::from(min.max(1)));
+    schema.insert("pattern".into(), Value::String(trimmed_text(min, max)));
+}
 
 /// A message text (`domain::chat::MessageBody`): no control characters but newline and tab, and at least
 /// one character that is not blank.
@@ -67,7 +83,10 @@ fn setting_value_schema(key: SettingKey) -> Value {
         SettingType::Bool => json!({"type": "boolean"}),
         SettingType::Integer { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
         SettingType::Text { min, max } => {
-            json!({"type": "string", "minLength": min, "maxLength": max, "pattern": VISIBLE_TEXT})
+            let mut schema = Map::new();
+            schema.insert("type".into(), Value::String("string".into()));
+            set_trimmed(&mut schema, min, max);
+            Value::Object(schema)
         }
         SettingType::Locale => {
             json!({"type": "string", "enum": Locale::ALL.iter().map(|l| l.as_str()).collect::<Vec<_>>()})
@@ -162,7 +181,7 @@ pub fn group_names(doc: &mut Value) {
         if let Some(name) =
             doc.pointer_mut(&format!("/components/schemas/{schema}/properties/name")).and_then(Value::as_object_mut)
         {
-            name.insert("pattern".into(), Value::String(VISIBLE_TEXT.into()));
+            set_trimmed(name, 1, 64);
         }
     }
 }
@@ -310,7 +329,8 @@ mod tests {
         member_roles(&mut d);
         push_request(&mut d);
         let s = &d["components"]["schemas"];
-        assert_eq!(s["CreateGroupRequest"]["properties"]["name"]["pattern"], VISIBLE_TEXT);
+        assert_eq!(s["CreateGroupRequest"]["properties"]["name"]["pattern"], trimmed_text(1, 64));
+        assert!(s["CreateGroupRequest"]["properties"]["name"].get("maxLength").is_none(), "bounded by the pattern");
         assert_eq!(s["AddMemberRequest"]["properties"]["role"]["enum"], json!(["member", "admin"]));
         let shapes = s["PushRequest"]["oneOf"].as_array().cloned().unwrap_or_default();
         assert_eq!(shapes.len(), 2);

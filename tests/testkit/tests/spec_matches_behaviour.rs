@@ -108,6 +108,12 @@ async fn group_names_are_documented_without_control_characters() -> anyhow::Resu
     // allows it too.
     let group = alice.api.create_group("±¸V\r", &[]).await?;
     assert_eq!(group.name, "±¸V");
+    // And the length bound is on the trimmed name (a padded 66-character name is fine), so it lives in the
+    // pattern, not in `maxLength`.
+    let name = &doc["components"]["schemas"]["RenameGroupRequest"]["properties"]["name"];
+    assert!(name.get("maxLength").is_none(), "{name}");
+    let padded = format!(" {} ", "x".repeat(64));
+    assert_eq!(alice.api.rename_group(&group.id, &padded).await?.name, "x".repeat(64));
     Ok(())
 }
 
