@@ -160,7 +160,7 @@ impl Services {
             p.groups.clone(),
             p.users.clone(),
             p.messages.clone(),
-            p.sequences.clone(),
+            chat.clone(),
             settings.clone(),
             p.clock.clone(),
         ));
@@ -170,6 +170,7 @@ impl Services {
             p.messages.clone(),
             p.presence.clone(),
             p.users.clone(),
+            chat.clone(),
             p.clock.clone(),
         ));
         Ok(Self {
