@@ -480,3 +480,36 @@ async fn two_instances_deliver_across_and_agree_on_presence() {
     let out = one.url("/ping");
     assert!(reqwest::get(out).await.unwrap().status().is_success());
 }
+
+/// Timers: a silent client is closed with 4008 after the idle timeout, a socket whose access token expires
+/// is closed with 4002; `/metrics` counts connections and messages.
+#[tokio::test]
+async fn idle_and_expired_sockets_are_closed_and_metrics_count_them() {
+    let world = World::start(
+        Composition::Embedded,
+        ServerBuilder::new().env("EXCHANGE__WS__IDLE_TIMEOUT_SECS", "2").env("EXCHANGE__AUTH__ACCESS_TTL_SECS", "30"),
+    )
+    .await;
+    let api = Api::new(&world.server.base);
+    let (alice_id, alice) = user(&api, "alice").await;
+    let mut a = WsClient::connect(&world.server.base, &alice.access).await;
+    a.send_text(("to", &alice_id), "n-1", "note").await;
+    let metrics = reqwest::get(world.server.url("/metrics")).await.unwrap().text().await.unwrap();
+    assert!(metrics.lines().any(|l| l == "ws_connections 1"), "{metrics}");
+    assert!(metrics.lines().any(|l| l.starts_with("ws_messages_total ") && !l.ends_with(" 0")), "{metrics}");
+    // idle: nothing sent for 2 s
+    assert_eq!(a.closed_within(Duration::from_secs(30)).await, Ended::Close(4008));
+    // expiry: keep talking, the token still runs out
+    let mut b = WsClient::connect(&world.server.base, &alice.access).await;
+    let expires: chrono::DateTime<Utc> = b.welcome["token_expires_at"].as_str().unwrap().parse().unwrap();
+    assert!(expires > Utc::now());
+    let ended = loop {
+        b.send(json!({"type": "ping", "id": "keepalive"})).await;
+        match tokio::time::timeout(Duration::from_secs(1), b.closed_within(Duration::from_secs(60))).await {
+            Ok(ended) => break ended,
+            Err(_) => continue,
+        }
+    };
+    assert_eq!(ended, Ended::Close(4002));
+    assert!(Utc::now() >= expires - chrono::Duration::seconds(1), "closed at expiry, not before");
+}
