@@ -385,3 +385,19 @@ async fn pushes_need_an_admin_reach_their_scope_and_are_audited() {
     assert_eq!(entries.items.iter().filter(|e| e.action == "chat.push").count(), 3);
     assert!(entries.items.iter().any(|e| e.target == format!("group:{g}")));
 }
+
+#[tokio::test]
+async fn concurrent_retries_of_one_client_id_store_one_message_and_ack_the_same_seq() {
+    let w = world().await;
+    let (alice, bob) = (w.user("alice", Role::User).await, w.user("bob", Role::User).await);
+    let chat = Arc::new(w.chat);
+    let sends = (0..8).map(|_| {
+        let chat = chat.clone();
+        tokio::spawn(async move { chat.send(alice, None, text(Target::User(bob), "same-id", "once")).await })
+    });
+    let outcomes: Vec<SendOutcome> =
+        futures::future::join_all(sends).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
+    assert_eq!(outcomes.iter().filter(|o| !o.duplicate).count(), 1, "exactly one send stored it");
+    assert!(outcomes.iter().all(|o| o.message.seq == 1 && o.message.id == outcomes[0].message.id));
+    assert_eq!(w.messages.max_seq(&ConversationId::direct(alice, bob)).await.unwrap(), 1);
+}
