@@ -10,6 +10,7 @@ pub mod chat;
 pub mod context;
 pub mod conversations;
 pub mod error;
+pub mod groups;
 pub mod health;
 pub mod maintenance;
 pub mod settings;

@@ -19,6 +19,8 @@ pub struct Application {
     backends: Arc<Backends>,
     lifecycle: Arc<Lifecycle>,
     gateway: Arc<adapter_ws::Gateway>,
+    /// The scheduler page's address once `start_cron` ran, for the admin console's link to it.
+    cron_addr: std::sync::OnceLock<SocketAddr>,
 }
 
 impl Application {
@@ -53,7 +55,16 @@ impl Application {
         lifecycle.spawn("ws-presence-sweep", gateway.clone().sweep_presence());
         let drain_bound = Duration::from_secs(config.server.shutdown_timeout_secs);
         lifecycle.spawn("ws-gateway", gateway.clone().drain(drain_bound));
-        Ok(Self { config, acceptor, addr, services, backends, lifecycle, gateway })
+        Ok(Self {
+            config,
+            acceptor,
+            addr,
+            services,
+            backends,
+            lifecycle,
+            gateway,
+            cron_addr: std::sync::OnceLock::new(),
+        })
     }
 
     /// The address actually bound (tests bind port 0 and read it here).
@@ -75,6 +86,7 @@ impl Application {
     pub async fn start_cron(&self) -> anyhow::Result<SocketAddr> {
         let cron = crate::scheduler::CronServer::build(&self.config, &self.backends, &self.services).await?;
         let addr = cron.local_addr();
+        let _ = self.cron_addr.set(addr);
         cron.start(&self.config, &self.services, &self.lifecycle);
         Ok(addr)
     }
@@ -86,9 +98,11 @@ impl Application {
         let components_timeout = crate::commands::cron::shutdown_bound(&self.config);
         let metrics = crate::metrics::prometheus()
             .map(|handle| Arc::new(move || handle.render()) as Arc<dyn Fn() -> String + Send + Sync>);
+        let mut state = self.services.http_state(&self.config, metrics);
+        state.console.cron_port = self.cron_addr.get().map(SocketAddr::port);
         let endpoint = poem::Route::new()
             .at(&self.config.server.ws_path, adapter_ws::endpoint(self.gateway.clone()))
-            .nest("/", adapter_http::app(self.services.http_state(&self.config, metrics)));
+            .nest("/", adapter_http::app(state));
         let lifecycle = self.lifecycle.clone();
         let token = lifecycle.token();
         tracing::info!(addr = %self.addr, env = %self.config.env, "exchange listening");

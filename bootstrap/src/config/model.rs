@@ -201,6 +201,10 @@ pub struct CronConfig {
     /// This instance's id; empty means `<hostname>-<pid>`.
     #[serde(default)]
     pub instance_id: String,
+    /// Where operators reach the scheduler's page (e.g. `https://cron.example.com/`); the admin console
+    /// links to it. Empty: no link, unless this process serves the page itself (`serve --with-cron`).
+    #[serde(default)]
+    pub page_url: String,
     /// Days of run history kept.
     pub run_retention_days: u32,
     /// Seconds between two heartbeats of an instance.

@@ -151,3 +151,15 @@ fn ws_keys_are_checked_by_name() {
     let err = load(&source("default", &[("EXCHANGE__WS__MAX_FRAMES", "1")])).unwrap_err();
     assert!(err.to_string().contains("ws.max_frames"), "{err}");
 }
+
+#[test]
+fn the_cron_page_url_must_be_an_http_address() {
+    let c = load(&source("default", &[])).unwrap();
+    assert!(c.cron.page_url.is_empty(), "no link by default");
+    let ok = load(&source("default", &[("EXCHANGE__CRON__PAGE_URL", "https://cron.example.com/")])).unwrap();
+    assert_eq!(ok.cron.page_url, "https://cron.example.com/");
+    for bad in ["javascript:alert(1)", "cron.example.com", "https://a b/"] {
+        let err = load(&source("default", &[("EXCHANGE__CRON__PAGE_URL", bad)])).unwrap_err();
+        assert_eq!(key_of(err), "cron.page_url", "{bad}");
+    }
+}

@@ -106,6 +106,15 @@ pub(super) fn validate(c: &AppConfig) -> Result<(), ConfigError> {
         "cron.instance_id",
         "expected at most 128 printable ASCII characters without spaces (or empty for <host>-<pid>)",
     )?;
+    let url = cr.page_url.trim();
+    require(
+        url.is_empty()
+            || ((url.starts_with("http://") || url.starts_with("https://"))
+                && url.len() <= 2048
+                && url.chars().all(|ch| ch.is_ascii_graphic())),
+        "cron.page_url",
+        "expected an http:// or https:// address without spaces (or empty for no link)",
+    )?;
     range(cr.heartbeat_interval_secs, 1, 300, "cron.heartbeat_interval_secs")?;
     range(cr.instance_ttl_secs, cr.heartbeat_interval_secs * 2, 3600, "cron.instance_ttl_secs")?;
     range(cr.lock_lease_secs, 3, 3600, "cron.lock_lease_secs")?;

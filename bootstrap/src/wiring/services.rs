@@ -2,10 +2,12 @@
 
 use super::{Ports, WiringError};
 use crate::config::AppConfig;
-use adapter_http::{HttpOptions, HttpState};
-use application::admin::AdminService;
+use adapter_http::{ConsoleOptions, HttpOptions, HttpState};
+use application::admin::{AdminService, DailySeriesService};
 use application::auth::{AuthOptions, AuthService, RateLimitService};
 use application::chat::{ChatOptions, ChatPorts, ChatService};
+use application::conversations::ConversationService;
+use application::groups::GroupService;
 use application::health::HealthService;
 use application::settings::{SETTINGS_CHANGED_TOPIC, SettingsInvalidator, SettingsService};
 use domain::bus::Subscription;
@@ -25,12 +27,18 @@ pub struct Services {
     pub auth: Arc<AuthService>,
     /// Admin console.
     pub admin: Arc<AdminService>,
+    /// The dashboard's daily series.
+    pub dashboard: Arc<DailySeriesService>,
     /// Rate limits.
     pub rate_limits: Arc<RateLimitService>,
     /// Readiness.
     pub health: HealthService,
     /// Real-time chat (the WebSocket gateway and admin pushes).
     pub chat: Arc<ChatService>,
+    /// Groups and their members.
+    pub groups: Arc<GroupService>,
+    /// Conversation lists, history, read positions, presence.
+    pub conversations: Arc<ConversationService>,
     /// Keeps the settings invalidation subscription alive.
     _settings_subscription: Option<Box<dyn Subscription>>,
 }
@@ -137,11 +145,46 @@ impl Services {
             p.audit.clone(),
             p.clock.clone(),
         ));
+        let dashboard = Arc::new(DailySeriesService::new(
+            p.users.clone(),
+            p.daily_stats.clone(),
+            Some(p.runs.clone()),
+            None,
+            p.clock.clone(),
+        ));
         let rate_limits =
             Arc::new(RateLimitService::new(p.rate_limiter.clone(), settings.clone(), config.rate_limit.enabled));
         let health = HealthService::new(p.probes.clone());
         let chat = Arc::new(chat_service(config, p));
-        Ok(Self { ports, settings, auth, admin, rate_limits, health, chat, _settings_subscription: subscription })
+        let groups = Arc::new(GroupService::new(
+            p.groups.clone(),
+            p.users.clone(),
+            p.messages.clone(),
+            p.sequences.clone(),
+            settings.clone(),
+            p.clock.clone(),
+        ));
+        let conversations = Arc::new(ConversationService::new(
+            p.groups.clone(),
+            p.conversations.clone(),
+            p.messages.clone(),
+            p.presence.clone(),
+            p.users.clone(),
+            p.clock.clone(),
+        ));
+        Ok(Self {
+            ports,
+            settings,
+            auth,
+            admin,
+            dashboard,
+            rate_limits,
+            health,
+            chat,
+            groups,
+            conversations,
+            _settings_subscription: subscription,
+        })
     }
 
     /// What the HTTP adapter needs.
@@ -161,8 +204,15 @@ impl Services {
             settings: self.settings.clone(),
             auth: self.auth.clone(),
             admin: self.admin.clone(),
+            dashboard: self.dashboard.clone(),
+            console: ConsoleOptions {
+                cron_page_url: Some(config.cron.page_url.trim().to_owned()).filter(|u| !u.is_empty()),
+                cron_port: None,
+            },
             rate_limits: self.rate_limits.clone(),
             chat: self.chat.clone(),
+            groups: self.groups.clone(),
+            conversations: self.conversations.clone(),
             metrics,
         }
     }
