@@ -18,7 +18,8 @@ on_both!(
     bad_input_gets_an_error_frame_and_the_connection_keeps_working,
     presence_is_announced_on_first_and_last_connection,
     revoked_sessions_and_disabled_users_are_closed_and_refused,
-    admin_push_reaches_users_and_stats_count_connections
+    admin_push_reaches_users_and_stats_count_connections,
+    a_group_of_several_created_over_rest_chats_live_and_outsiders_are_refused
 );
 
 const PASSWORD: &str = "correct-horse-battery-staple";
@@ -512,4 +513,60 @@ async fn idle_and_expired_sockets_are_closed_and_metrics_count_them() {
     };
     assert_eq!(ended, Ended::Close(4002));
     assert!(Utc::now() >= expires - chrono::Duration::seconds(1), "closed at expiry, not before");
+}
+
+async fn a_group_of_several_created_over_rest_chats_live_and_outsiders_are_refused(composition: Composition) {
+    let world = World::start(composition, ServerBuilder::new()).await;
+    let api = Api::new(&world.server.base);
+    let (_alice_id, alice) = user(&api, "alice").await;
+    let (bob_id, bob) = user(&api, "bob").await;
+    let (carol_id, carol) = user(&api, "carol").await;
+    let (dave_id, dave) = user(&api, "dave").await;
+    let (_eve_id, eve) = user(&api, "eve").await;
+    let created = api
+        .post("/api/v1/groups", Some(&alice.access), json!({"name": "crew", "members": [bob_id, carol_id, dave_id]}))
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let gid = created.body["id"].as_str().expect("group id").to_owned();
+    let mut members = Vec::new();
+    for t in [&bob, &carol, &dave] {
+        members.push(WsClient::connect(&world.server.base, &t.access).await);
+    }
+    let mut a = WsClient::connect(&world.server.base, &alice.access).await;
+    let ack = a.send_text(("group", &gid), "g-1", "hello crew").await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    for m in &mut members {
+        let got = loop {
+            let f = m.next_of("message").await;
+            if f["kind"] == "text" {
+                break f;
+            }
+        };
+        assert_eq!((got["body"].as_str(), got["seq"].clone()), (Some("hello crew"), ack["seq"].clone()));
+        assert_eq!(got["conversation"], format!("g:{gid}"));
+    }
+    let reply = members[1].send_text(("conversation", &format!("g:{gid}")), "g-2", "hi").await;
+    assert_eq!(reply["seq"].as_u64(), ack["seq"].as_u64().map(|s| s + 1));
+    // an outsider is refused, and so is a member once removed
+    let mut e = WsClient::connect(&world.server.base, &eve.access).await;
+    assert_eq!(e.send_text(("group", &gid), "e-1", "let me in").await["code"], "chat.not_member");
+    let removed =
+        api.call("DELETE", &format!("/api/v1/groups/{gid}/members/{dave_id}"), Some(&alice.access), None).await;
+    assert!(removed.status < 300, "{:?}", removed.body);
+    assert_eq!(members[2].send_text(("group", &gid), "d-1", "still here?").await["code"], "chat.not_member");
+    // bob got carol's reply live; then a sync from zero replays the whole conversation in order, notices
+    // included (the live reply again: the client drops seqs at or below its cursor)
+    while members[0].next_of("message").await["body"] != "hi" {}
+    members[0].send(json!({"type": "sync", "id": "s", "cursors": {}})).await;
+    let mut seqs = Vec::new();
+    loop {
+        let f = members[0].next().await;
+        if f["type"] == "synced" {
+            break;
+        }
+        if f["type"] == "message" && f["conversation"] == format!("g:{gid}") {
+            seqs.push(f["seq"].as_u64().unwrap());
+        }
+    }
+    assert!(!seqs.is_empty() && seqs.windows(2).all(|w| w[1] == w[0] + 1) && seqs[0] == 1, "{seqs:?}");
 }
