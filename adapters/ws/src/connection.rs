@@ -224,6 +224,7 @@ async fn serve(
         tracing::warn!(error = %err, %user, "presence not recorded for a new connection");
     }
     metrics::counter!("ws_connections_total").increment(1);
+    tracing::info!(%user, connection = %conn, "WebSocket connected");
     let welcome = json!({
         "type": "welcome", "user_id": user, "connection_id": conn.0, "token_expires_at": session.expires_at,
         "heartbeat_secs": options.heartbeat.as_secs(), "idle_timeout_secs": options.idle_timeout.as_secs(),
@@ -305,6 +306,7 @@ async fn serve(
         }
     };
     gateway.hub.unregister(user, conn, &state.watched);
+    tracing::info!(%user, connection = %conn, close = ?ending, "WebSocket closed");
     if let Some(code) = ending {
         metrics::counter!("ws_closed_total", "code" => code.to_string()).increment(1);
         link.close_after_flush(code).await;

@@ -131,6 +131,12 @@ async fn bad_input_gets_an_error_frame_and_the_connection_keeps_working(composit
     )
     .await;
     let api = Api::new(&world.server.base);
+    // a plain GET of the socket address: the API's error shape, localized
+    let plain = reqwest::Client::new().get(world.server.url("/ws?lang=en")).send().await.unwrap();
+    assert_eq!(plain.status().as_u16(), 426);
+    let body: serde_json::Value = plain.json().await.unwrap();
+    assert_eq!(body["code"], "ws.upgrade_required");
+    assert!(body["message"].as_str().unwrap().contains("WebSocket endpoint"), "{body}");
     let (_alice_id, alice) = user(&api, "alice").await;
     let (bob_id, bob) = user(&api, "bob").await;
     let (carol_id, _carol) = user(&api, "carol").await;
