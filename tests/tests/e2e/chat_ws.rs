@@ -360,25 +360,41 @@ async fn connection_limit_and_slow_consumers() {
     assert_eq!(ended, Ended::Close(4004));
     assert!(frames.iter().any(|f| f["code"] == "ws.too_many_connections"), "{frames:?}");
 
-    // carol reads, bob's sockets never read: they are closed with 1013, carol gets every message in order
+    // carol reads, bob's sockets stop reading: once the server counts them as slow consumers bob reads
+    // again and finds the backlog ended by close 1013; carol got every message in order meanwhile
     let mut c = WsClient::connect(&world.server.base, &carol.access).await;
     let mut a = WsClient::connect(&world.server.base, &alice.access).await;
     let blob = "z".repeat(15_000);
-    let total = 1000;
-    for i in 0..total {
+    let mut sent = 0;
+    for i in 0..5000 {
         let id = format!("slow-{i}");
         a.send(json!({"type": "send", "id": id, "to": bob_id, "client_msg_id": id, "kind": "custom", "body": {"blob": blob}})).await;
         assert_eq!(a.next_of("ack").await["id"], id.as_str());
         a.send_text(("to", &carol_id), &format!("fast-{i}"), "x").await;
+        sent += 1;
+        if i % 25 == 24 && slow_consumers(&world).await >= 2 {
+            break;
+        }
     }
+    assert!(slow_consumers(&world).await >= 2, "bob's sockets were never found slow after {sent} messages");
+    let (_, ended) = b1.drain_until_closed().await;
+    assert_eq!(ended, Ended::Close(1013));
     let mut seqs = Vec::new();
-    while seqs.len() < total {
+    while seqs.len() < sent {
         let m = c.next_of("message").await;
         seqs.push(m["seq"].as_u64().unwrap());
     }
-    assert_eq!(seqs, (1..=total as u64).collect::<Vec<_>>(), "the fast consumer got everything in order");
-    let (_, ended) = b1.drain_until_closed().await;
-    assert_eq!(ended, Ended::Close(1013));
+    assert_eq!(seqs, (1..=sent as u64).collect::<Vec<_>>(), "the fast consumer got everything in order");
+    assert!(c.roundtrip("carol-alive").await.iter().all(|f| f["type"] != "error"));
+}
+
+/// `ws_slow_consumers_total` from `/metrics`.
+async fn slow_consumers(world: &World) -> u64 {
+    let text = reqwest::get(world.server.url("/metrics")).await.unwrap().text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("ws_slow_consumers_total "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map_or(0, |v| v as u64)
 }
 
 /// SIGTERM: every socket gets the acks it is owed, then close 1001.
