@@ -444,3 +444,17 @@ impl ConnState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authentication_failures_map_to_their_documented_close_codes() {
+        assert_eq!(auth_close(&AuthError::Token(TokenError::Expired)), close::TOKEN_EXPIRED);
+        assert_eq!(auth_close(&AuthError::Token(TokenError::Revoked)), close::REVOKED);
+        assert_eq!(auth_close(&AuthError::Token(TokenError::Invalid)), close::UNAUTHENTICATED);
+        assert_eq!(auth_close(&AuthError::Token(TokenError::Missing)), close::UNAUTHENTICATED);
+        assert_eq!(auth_close(&AuthError::Token(TokenError::WrongPurpose)), close::UNAUTHENTICATED);
+    }
+}

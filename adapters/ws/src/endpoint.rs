@@ -72,3 +72,30 @@ async fn upgrade(req: &Request, ws: Option<WebSocket>, Data(gateway): Data<&Arc<
 pub fn endpoint(gateway: Arc<Gateway>) -> impl Endpoint {
     poem::get(upgrade).data(gateway)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_protocols(value: &str) -> Request {
+        Request::builder().header("sec-websocket-protocol", value).finish()
+    }
+
+    #[test]
+    fn the_token_is_read_from_its_own_subprotocol_entry_only() {
+        let req = with_protocols("exchange.v1, access_token.v4.public.abc-_.def");
+        assert_eq!(header_token(&req).as_deref(), Some("v4.public.abc-_.def"));
+        assert_eq!(header_token(&with_protocols("exchange.v1")), None);
+        assert_eq!(header_token(&with_protocols("v4.public.abc")), None, "a bare token is not taken");
+        assert_eq!(header_token(&Request::builder().finish()), None);
+    }
+
+    #[test]
+    fn refusals_use_the_api_error_shape() {
+        let req = Request::builder().header("x-request-id", "req-1").finish();
+        let resp = refuse(StatusCode::UPGRADE_REQUIRED, "ws.upgrade_required", Locale::En, &req);
+        assert_eq!(resp.status(), StatusCode::UPGRADE_REQUIRED);
+        assert_eq!(resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()), Some("req-1"));
+        assert_eq!(resp.headers().get("content-language").and_then(|v| v.to_str().ok()), Some("en"));
+    }
+}
