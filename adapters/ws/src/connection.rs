@@ -69,6 +69,12 @@ async fn writer(
     let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
 }
 
+/// Whether a read failed because the frame exceeded `max_frame_bytes` (tungstenite's capacity error,
+/// which poem passes on as an I/O error carrying its text).
+fn too_big(err: &std::io::Error) -> bool {
+    err.to_string().contains("Space limit exceeded")
+}
+
 fn close_frame(code: u16) -> Message {
     Message::Close(Some((CloseCode::from(code), String::new())))
 }
@@ -158,6 +164,10 @@ async fn authenticate(
                             return Some(protocol::Parsed { id: None, frame: Err(FrameError::Binary) });
                         }
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                        Some(Err(err)) if too_big(&err) => {
+                            link.close_after_flush(close::TOO_BIG).await;
+                            return None;
+                        }
                         _ => return None,
                     }
                 }
@@ -297,12 +307,7 @@ async fn serve(
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                     Some(Ok(Message::Close(_))) | None => break None,
-                    Some(Err(err)) => {
-                        if err.to_string().contains("Space limit exceeded") {
-                            break Some(close::TOO_BIG);
-                        }
-                        break None;
-                    }
+                    Some(Err(err)) => break too_big(&err).then_some(close::TOO_BIG),
                 }
             }
         }

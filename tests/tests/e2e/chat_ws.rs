@@ -253,6 +253,9 @@ async fn revoked_sessions_and_disabled_users_are_closed_and_refused(composition:
     let err = first.next_of("error").await;
     assert_eq!((err["code"].as_str(), err["id"].as_str()), (Some("ws.auth_required"), Some("too-early")));
     assert_eq!(first.closed().await, Ended::Close(4001));
+    let (mut huge, _) = WsClient::open(&ws_url(&world.server.base), &["exchange.v1"], &[]).await.unwrap();
+    huge.send_raw(Message::text("x".repeat(100_000))).await;
+    assert_eq!(huge.closed().await, Ended::Close(1009), "an oversized first frame");
     let (mut silent, _) = WsClient::open(&ws_url(&world.server.base), &["exchange.v1"], &[]).await.unwrap();
     assert_eq!(silent.closed().await, Ended::Close(4001), "no auth frame within auth_timeout");
 
