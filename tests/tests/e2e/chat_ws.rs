@@ -608,3 +608,36 @@ async fn a_group_of_several_created_over_rest_chats_live_and_outsiders_are_refus
     }
     assert!(!seqs.is_empty() && seqs.windows(2).all(|w| w[1] == w[0] + 1) && seqs[0] == 1, "{seqs:?}");
 }
+
+/// Messages in MongoDB: sends, retries and sync behave the same as on SQL.
+#[tokio::test]
+#[cfg_attr(mongodb_uri_unset, ignore = "MONGODB_URI not set")]
+async fn chat_over_the_gateway_with_messages_in_mongodb() {
+    let uri = std::env::var("MONGODB_URI").expect("MONGODB_URI");
+    let builder = ServerBuilder::new()
+        .env("EXCHANGE__MONGODB__URI", &uri)
+        .env("EXCHANGE__MONGODB__DATABASE", format!("xt_chat_{}", e2e::free_port()));
+    let world = World::start(Composition::Embedded, builder).await;
+    let api = Api::new(&world.server.base);
+    let (alice_id, alice) = user(&api, "alice").await;
+    let (bob_id, bob) = user(&api, "bob").await;
+    let conversation = direct(&alice_id, &bob_id);
+    let mut a = WsClient::connect(&world.server.base, &alice.access).await;
+    for (i, text) in ["one", "two", "three"].iter().enumerate() {
+        assert_eq!(a.send_text(("to", &bob_id), &format!("m-{i}"), text).await["seq"], i as u64 + 1);
+    }
+    let retry = a.send_text(("to", &bob_id), "m-1", "two").await;
+    assert_eq!((retry["seq"].as_u64(), retry["duplicate"].as_bool()), (Some(2), Some(true)));
+    let mut b = WsClient::connect_first_frame(&world.server.base, &bob.access).await;
+    b.send(json!({"type": "sync", "id": "s", "cursors": {conversation.clone(): 1}})).await;
+    let mut replayed = Vec::new();
+    loop {
+        let f = b.next().await;
+        match f["type"].as_str() {
+            Some("message") => replayed.push(f["body"].as_str().unwrap().to_owned()),
+            Some("synced") => break,
+            _ => {}
+        }
+    }
+    assert_eq!(replayed, ["two", "three"]);
+}
