@@ -158,7 +158,15 @@ async fn authenticate(
         None => {
             let first = tokio::time::timeout(gateway.options.auth_timeout, async {
                 loop {
-                    match stream.next().await {
+                    let next = tokio::select! {
+                        biased;
+                        _ = gateway.shutdown.cancelled() => {
+                            link.close_after_flush(close::GOING_AWAY).await;
+                            return None;
+                        }
+                        next = stream.next() => next,
+                    };
+                    match next {
                         Some(Ok(Message::Text(text))) => return Some(protocol::parse(&text)),
                         Some(Ok(Message::Binary(_))) => {
                             return Some(protocol::Parsed { id: None, frame: Err(FrameError::Binary) });

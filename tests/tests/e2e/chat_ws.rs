@@ -403,12 +403,15 @@ async fn slow_consumers(world: &World) -> u64 {
 /// SIGTERM: every socket gets the acks it is owed, then close 1001.
 #[tokio::test]
 async fn graceful_shutdown_closes_sockets_with_1001_after_acks() {
-    let mut world = World::start(Composition::Embedded, ServerBuilder::new()).await;
+    let builder = ServerBuilder::new().env("EXCHANGE__WS__AUTH_TIMEOUT_SECS", "120");
+    let mut world = World::start(Composition::Embedded, builder).await;
     let api = Api::new(&world.server.base);
     let (_alice_id, alice) = user(&api, "alice").await;
     let (bob_id, bob) = user(&api, "bob").await;
     let mut a = WsClient::connect(&world.server.base, &alice.access).await;
     let mut b = WsClient::connect(&world.server.base, &bob.access).await;
+    // a socket still waiting for its auth frame is closed too
+    let (mut pending, _) = WsClient::open(&ws_url(&world.server.base), &["exchange.v1"], &[]).await.unwrap();
     for i in 0..5 {
         a.send(json!({"type": "send", "id": format!("s{i}"), "to": bob_id, "client_msg_id": format!("s{i}"), "body": "bye"})).await;
     }
@@ -422,6 +425,7 @@ async fn graceful_shutdown_closes_sockets_with_1001_after_acks() {
     let seqs: Vec<u64> = frames.iter().filter_map(|f| f["seq"].as_u64()).collect();
     assert_eq!(seqs, (2..2 + seqs.len() as u64).collect::<Vec<_>>());
     assert_eq!(b.closed().await, Ended::Close(1001));
+    assert_eq!(pending.closed().await, Ended::Close(1001));
     assert!(world.server.wait_exit(Duration::from_secs(30)).await.success());
 }
 
