@@ -375,6 +375,19 @@ async fn connection_limit_and_slow_consumers() {
     // carol reads, bob's sockets stop reading: once the server counts them as slow consumers bob reads
     // again and finds the backlog ended by close 1013; carol got every message in order meanwhile
     let mut c = WsClient::connect(&world.server.base, &carol.access).await;
+    let (seq_tx, mut seq_rx) = tokio::sync::mpsc::unbounded_channel();
+    let reader = tokio::spawn(async move {
+        // carol keeps reading while the flood goes on
+        loop {
+            let m = c.next_of("message").await;
+            if seq_tx.send(m["seq"].as_u64().unwrap()).is_err() {
+                return c;
+            }
+            if m["body"] == "last" {
+                return c;
+            }
+        }
+    });
     let mut a = WsClient::connect(&world.server.base, &alice.access).await;
     let blob = "z".repeat(15_000);
     let mut sent = 0;
@@ -391,12 +404,13 @@ async fn connection_limit_and_slow_consumers() {
     assert!(slow_consumers(&world).await >= 2, "bob's sockets were never found slow after {sent} messages");
     let (_, ended) = b1.drain_until_closed().await;
     assert_eq!(ended, Ended::Close(1013));
+    a.send_text(("to", &carol_id), "fast-last", "last").await;
+    let mut c = reader.await.unwrap();
     let mut seqs = Vec::new();
-    while seqs.len() < sent {
-        let m = c.next_of("message").await;
-        seqs.push(m["seq"].as_u64().unwrap());
+    while let Ok(seq) = seq_rx.try_recv() {
+        seqs.push(seq);
     }
-    assert_eq!(seqs, (1..=sent as u64).collect::<Vec<_>>(), "the fast consumer got everything in order");
+    assert_eq!(seqs, (1..=sent as u64 + 1).collect::<Vec<_>>(), "the fast consumer got everything in order");
     assert!(c.roundtrip("carol-alive").await.iter().all(|f| f["type"] != "error"));
 }
 
