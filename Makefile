@@ -4,7 +4,7 @@ BIN   := exchange
 NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 
 .DEFAULT_GOAL := help
-.PHONY: build run test test-coverage clean deps fmt lint dev prod-build setup help
+.PHONY: build run test test-coverage clean deps fmt lint dev prod-build setup screenshots help
 
 build: ## Build every crate (debug)
 	$(CARGO) build --workspace --locked
@@ -51,6 +51,11 @@ prod-build: ## Optimized binary at target/release/exchange
 
 setup: ## Install and start the local servers the tests and `make dev` use
 	./.ci/services
+
+screenshots: ## Re-take the admin console's screenshots (target/screenshots/) and refresh docs/screenshots/ from them
+	./.ci/services
+	$(CARGO) build --locked -p bootstrap --bin exchange
+	EXCHANGE_REFRESH_SCREENSHOTS=1 $(CARGO) test --locked -p e2e -- admin_console
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'

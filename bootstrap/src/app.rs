@@ -18,6 +18,9 @@ pub struct Application {
     services: Arc<Services>,
     backends: Arc<Backends>,
     lifecycle: Arc<Lifecycle>,
+    gateway: Arc<adapter_ws::Gateway>,
+    /// The scheduler page's address once `start_cron` ran, for the admin console's link to it.
+    cron_addr: std::sync::OnceLock<SocketAddr>,
 }
 
 impl Application {
@@ -38,7 +41,30 @@ impl Application {
             .into_iter()
             .find_map(|a| a.as_socket_addr().copied())
             .context("the listener has no socket address")?;
-        Ok(Self { config, acceptor, addr, services, backends, lifecycle })
+        let gateway = Arc::new(
+            adapter_ws::Gateway::new(
+                services.chat.clone(),
+                services.auth.clone(),
+                services.settings.clone(),
+                services.ports.bus.clone(),
+                crate::wiring::ws_options(&config),
+                lifecycle.token(),
+            )
+            .await,
+        );
+        lifecycle.spawn("ws-presence-sweep", gateway.clone().sweep_presence());
+        let drain_bound = Duration::from_secs(config.server.shutdown_timeout_secs);
+        lifecycle.spawn("ws-gateway", gateway.clone().drain(drain_bound));
+        Ok(Self {
+            config,
+            acceptor,
+            addr,
+            services,
+            backends,
+            lifecycle,
+            gateway,
+            cron_addr: std::sync::OnceLock::new(),
+        })
     }
 
     /// The address actually bound (tests bind port 0 and read it here).
@@ -60,6 +86,7 @@ impl Application {
     pub async fn start_cron(&self) -> anyhow::Result<SocketAddr> {
         let cron = crate::scheduler::CronServer::build(&self.config, &self.backends, &self.services).await?;
         let addr = cron.local_addr();
+        let _ = self.cron_addr.set(addr);
         cron.start(&self.config, &self.services, &self.lifecycle);
         Ok(addr)
     }
@@ -71,7 +98,11 @@ impl Application {
         let components_timeout = crate::commands::cron::shutdown_bound(&self.config);
         let metrics = crate::metrics::prometheus()
             .map(|handle| Arc::new(move || handle.render()) as Arc<dyn Fn() -> String + Send + Sync>);
-        let endpoint = adapter_http::app(self.services.http_state(&self.config, metrics));
+        let mut state = self.services.http_state(&self.config, metrics);
+        state.console.cron_port = self.cron_addr.get().map(SocketAddr::port);
+        let endpoint = poem::Route::new()
+            .at(&self.config.server.ws_path, adapter_ws::endpoint(self.gateway.clone()))
+            .nest("/", adapter_http::app(state));
         let lifecycle = self.lifecycle.clone();
         let token = lifecycle.token();
         tracing::info!(addr = %self.addr, env = %self.config.env, "exchange listening");

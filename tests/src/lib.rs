@@ -6,10 +6,12 @@
 
 pub mod api;
 pub mod backends;
+pub mod browser;
 pub mod chat_client;
 pub mod cron;
 pub mod private;
 pub mod wait;
+pub mod ws;
 
 pub use api::{Api, Reply, Tokens};
 pub use backends::{Composition, SharedBackends, World};

@@ -5,11 +5,14 @@
 //! between HTTP shapes and use cases. This crate never talks to a database or Redis directly.
 
 pub mod api;
+mod console;
 pub mod edge;
+mod empty_query;
 pub mod problem;
 mod routes;
 pub mod spec;
+mod spec_constraints;
 mod state;
 
 pub use routes::{app, openapi_spec};
-pub use state::{HttpOptions, HttpState};
+pub use state::{ConsoleOptions, HttpOptions, HttpState};

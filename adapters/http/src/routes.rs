@@ -1,10 +1,13 @@
-//! The route tree: the API, its spec at `/openapi.json`, interactive docs at `/docs`, all behind the edge.
+//! The route tree: the API, its spec at `/openapi.json`, interactive docs at `/docs`, the admin console page
+//! at `/admin`, all behind the edge.
 
 use crate::api;
+use crate::console;
 use crate::edge::Edge;
+use crate::empty_query::drop_empty_params;
 use crate::spec;
 use crate::state::HttpState;
-use poem::{Endpoint, EndpointExt, Route};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Route};
 use std::sync::Arc;
 
 /// The whole HTTP application.
@@ -19,7 +22,8 @@ pub fn app(state: HttpState) -> impl Endpoint {
     Route::new()
         .at("/openapi.json", poem::get(served))
         .nest("/docs", docs)
-        .nest("/", api)
+        .nest("/admin", console::endpoint())
+        .nest("/", drop_empty_params(api.into_endpoint()))
         .data(state.clone())
         .with(Edge::new(state, allow))
 }

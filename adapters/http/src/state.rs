@@ -1,7 +1,10 @@
 //! What handlers and the edge middleware share: the use-case services and the edge options.
 
-use application::admin::AdminService;
+use application::admin::{AdminService, DailySeriesService};
 use application::auth::{AuthService, RateLimitService};
+use application::chat::ChatService;
+use application::conversations::ConversationService;
+use application::groups::GroupService;
 use application::health::HealthService;
 use application::settings::SettingsService;
 use std::net::IpAddr;
@@ -25,6 +28,15 @@ impl Default for HttpOptions {
     }
 }
 
+/// What the admin console page learns about the deployment (`GET /api/v1/admin/console`).
+#[derive(Clone, Debug, Default)]
+pub struct ConsoleOptions {
+    /// The scheduler's page (`cron.page_url`), when configured.
+    pub cron_page_url: Option<String>,
+    /// The port of a scheduler page this same process serves (`serve --with-cron`).
+    pub cron_port: Option<u16>,
+}
+
 /// The application as the HTTP adapter sees it. Cheap to clone.
 #[derive(Clone)]
 pub struct HttpState {
@@ -38,8 +50,18 @@ pub struct HttpState {
     pub auth: Arc<AuthService>,
     /// User management, audit log, statistics.
     pub admin: Arc<AdminService>,
+    /// The dashboard's daily series.
+    pub dashboard: Arc<DailySeriesService>,
+    /// Deployment facts for the admin console page.
+    pub console: ConsoleOptions,
     /// Per-route-group quotas.
     pub rate_limits: Arc<RateLimitService>,
+    /// Chat: admin pushes and the chat numbers of the statistics.
+    pub chat: Arc<ChatService>,
+    /// Groups and their members.
+    pub groups: Arc<GroupService>,
+    /// Conversation lists, history, read positions, presence.
+    pub conversations: Arc<ConversationService>,
     /// Renders the Prometheus exposition; `None` disables `/metrics` content (tests without a recorder).
     pub metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>,
 }

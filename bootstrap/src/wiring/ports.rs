@@ -8,6 +8,7 @@ use adapter_memory::{
     MemoryPresenceStore, MemoryRateLimiter, MemorySequenceAllocator, MemorySessionStore, MemorySettingsStore,
     MemoryUserRepository,
 };
+use adapter_memory::{MemoryDailyStats, MemoryRunStore};
 use domain::audit::AuditLog;
 use domain::bus::EventBus;
 use domain::cache::Cache;
@@ -15,8 +16,10 @@ use domain::chat::{ConversationStore, GroupStore, MessageStore, PresenceStore, S
 use domain::clock::{Clock, SystemClock};
 use domain::health::HealthProbe;
 use domain::rate_limit::RateLimiter;
+use domain::schedule::RunStore;
 use domain::session::{RefreshTokens, SessionStore};
 use domain::settings::SettingsStore;
+use domain::stats::DailyStatsStore;
 use domain::token::TokenIssuer;
 use domain::user::{PasswordHasher, UserRepository};
 use std::sync::Arc;
@@ -58,6 +61,10 @@ pub struct Ports {
     pub presence: Arc<dyn PresenceStore>,
     /// Readiness probes of the configured backends.
     pub probes: Vec<Arc<dyn HealthProbe>>,
+    /// Rolled-up daily statistics (the dashboard's charts).
+    pub daily_stats: Arc<dyn DailyStatsStore>,
+    /// Scheduler run history (the dashboard's task success rate).
+    pub runs: Arc<dyn RunStore>,
 }
 
 /// The two crypto ports, built from the `auth` section.
@@ -149,6 +156,8 @@ impl Ports {
             sequences: shared.sequences,
             presence: shared.presence,
             probes,
+            daily_stats: Arc::new(sql.daily_stats()),
+            runs: Arc::new(sql.run_store()),
         })
     }
 
@@ -174,6 +183,8 @@ impl Ports {
             sequences: shared.sequences,
             presence: shared.presence,
             probes: Vec::new(),
+            daily_stats: Arc::new(MemoryDailyStats::default()),
+            runs: Arc::new(MemoryRunStore::default()),
         })
     }
 }

@@ -19,7 +19,10 @@ macro_rules! on_both {
 
 mod accounts;
 mod admin;
+mod admin_console;
 mod bad_input;
+mod chat_ws;
+mod chat_rest;
 mod config;
 mod cron_api;
 mod cron_bench;
@@ -27,7 +30,6 @@ mod cron_cluster;
 mod cron_page;
 mod cron_redis_outage;
 mod cron_shutdown;
-mod errors;
 mod ops;
 mod purity;
 mod rate_limits;
