@@ -5,8 +5,8 @@
 
 use crate::{PASSWORD, RECOVERY};
 use adapter_redis::testing::TestRedis;
-use e2e::private::{PrivateMariaDb, PrivateRedis};
 use e2e::chat_client::{ChatUser, FRAME_LIMIT, WsClient, direct};
+use e2e::private::{PrivateMariaDb, PrivateRedis};
 use e2e::{Api, ServerBuilder, SharedBackends};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -58,8 +58,7 @@ async fn deliver(
 
 /// Connects `user` to `base`, retrying until it works.
 async fn connect(user: &ChatUser, base: &str) -> WsClient {
-    e2e::wait::until(&format!("{} connects", user.username), RECOVERY, || async { user.connect(base).await })
-        .await
+    e2e::wait::until(&format!("{} connects", user.username), RECOVERY, || async { user.connect(base).await }).await
 }
 
 /// Checks a `sync` replay of one conversation against what was acked: exactly the acked messages above
