@@ -208,28 +208,35 @@ async fn sigkill_of_one_instance_loses_no_acked_message_and_sync_replays_each_on
         .max()
         .unwrap_or(0);
 
-    // Instance one dies; bob keeps sending to alice while she is away.
+    // Alice sends once more and instance one dies before she can see the ack (if there was one); bob keeps
+    // sending to alice while she is away.
+    let in_flight =
+        json!({"type": "send", "id": "a-5", "to": bob.id, "client_msg_id": "a-5", "kind": "text", "body": "last"});
+    a.as_mut().expect("alice").send_frame(in_flight).await.expect("send a-5");
     one.signal(nix::sys::signal::Signal::SIGKILL);
     drop(one);
     for i in 5..10 {
         let (ack, _) = deliver(&bob, &mut b, &survivor, &alice.id, &format!("b-{i}"), "while alice is away").await;
         acked.insert(ack["seq"].as_u64().expect("seq"), format!("b-{i}"));
     }
-    // Alice's client notices the dead socket and reconnects to the survivor, then syncs from her cursor.
+    // Alice's client notices the dead socket, reconnects to the survivor, resends what was not acked with
+    // the same client_msg_id (stored once, whether or not the dead instance stored it), then syncs.
     let dead = a.as_mut().expect("alice").drain_messages(Duration::from_secs(30)).await;
     assert!(dead.is_err(), "the killed instance's socket is dead, got {dead:?}");
     let mut alice_again = connect(&alice, &two.base).await;
+    let resent = alice_again.send_text(&bob.id, "a-5", "last").await.expect("resend a-5");
+    assert_eq!(resent["type"], "ack", "{resent}");
+    assert!(acked.insert(resent["seq"].as_u64().expect("seq"), "a-5".into()).is_none(), "{acked:?}");
     let (replay, _) = alice_again.sync("s1", json!({ conv.clone(): alice_cursor })).await.expect("sync");
     assert_replay(&replay, &conv, alice_cursor, &acked);
-    // A send she cannot know was acked (the socket died) is resent with the same client_msg_id on the
-    // survivor: acked again with the same seq, stored once.
+    // An older send resent again is acked with its first seq, flagged duplicate, stored once.
     let (seq_a4, _) = acked.iter().find(|(_, c)| *c == "a-4").map(|(s, c)| (*s, c.clone())).expect("a-4");
     let again = alice_again.send_text(&bob.id, "a-4", "from alice").await.expect("resend");
     assert_eq!((again["type"].as_str(), again["seq"].as_u64()), (Some("ack"), Some(seq_a4)), "{again}");
     assert_eq!(again["duplicate"], true, "{again}");
-    assert_eq!(acked.len(), 15, "every send was acked once: {acked:?}");
+    assert_eq!(acked.len(), 16, "every send was acked once: {acked:?}");
     let seqs: Vec<u64> = acked.keys().copied().collect();
-    assert_eq!(seqs, (1..=15).collect::<Vec<_>>(), "seqs have no gaps: {acked:?}");
+    assert_eq!(seqs, (1..=16).collect::<Vec<_>>(), "seqs have no gaps: {acked:?}");
     let mut bob_again = connect(&bob, &two.base).await;
     let (all, _) = bob_again.sync("s2", json!({ conv.clone(): 0 })).await.expect("sync");
     assert_replay(&all, &conv, 0, &acked);
