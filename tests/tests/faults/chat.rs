@@ -6,7 +6,7 @@
 use crate::{PASSWORD, RECOVERY};
 use adapter_redis::testing::TestRedis;
 use e2e::chat_client::{ChatUser, FRAME_LIMIT, WsClient, direct};
-use e2e::private::{PrivateMariaDb, PrivateRedis};
+use e2e::private::{PrivateMariaDb, PrivateMongo, PrivateRedis};
 use e2e::{Api, ServerBuilder, SharedBackends};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -170,6 +170,59 @@ async fn no_acked_message_is_lost_across_a_mariadb_restart() {
     let mut reader = connect(&bob, &server.base).await;
     let (replay, _) = reader.sync("s1", json!({})).await.expect("sync");
     assert_replay(&replay, &conv, 0, &acked);
+}
+
+#[tokio::test]
+async fn no_acked_message_is_lost_across_a_mongodb_restart() {
+    let mut mongo = PrivateMongo::new();
+    mongo.start().await;
+    let server = ServerBuilder::new().envs(mongo.env("chat_faults")).spawn().await;
+    let api = Api::new(&server.base);
+    let alice = ChatUser::register(&api, "mongo_alice", PASSWORD).await;
+    let bob = ChatUser::register(&api, "mongo_bob", PASSWORD).await;
+    let conv = direct(&alice.id, &bob.id);
+    let bases = vec![server.base.clone()];
+    let mut sender = Some(connect(&alice, &server.base).await);
+    let mut acked = BTreeMap::new();
+    let send = async |i: usize, sender: &mut Option<WsClient>| {
+        let (ack, met) = deliver(&alice, sender, &bases, &bob.id, &format!("m-{i}"), "through a crash").await;
+        (ack["seq"].as_u64().expect("seq"), format!("m-{i}"), met)
+    };
+    for i in 0..5 {
+        let (seq, id, _) = send(i, &mut sender).await;
+        acked.insert(seq, id);
+    }
+    mongo.kill();
+    let red = crate::wait_readiness(&api, 503, RECOVERY).await;
+    assert_eq!(crate::check(&red, "mongodb")["status"], "down", "{red}");
+    let reader_tokens = api.login(&bob.username, PASSWORD).await;
+    let history = api.get(&format!("/api/v1/conversations/{conv}/messages"), Some(&reader_tokens.access)).await;
+    assert_eq!((history.status, history.code()), (503, "backend.unavailable"), "{:?}", history.body);
+    assert_eq!(history.body["details"]["backend"], "mongodb", "{:?}", history.body);
+    assert!(history.headers.contains_key("retry-after"));
+    // Down for longer than the driver's 5 s server selection, so a send is refused rather than delayed.
+    let restart = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        mongo.start().await;
+        mongo
+    });
+    for i in 5..10 {
+        let (seq, id, met) = send(i, &mut sender).await;
+        if i == 5 {
+            assert!(!met.is_empty(), "the send during the outage was refused at least once");
+            eprintln!("what the sender met during the MongoDB outage: {met:?}");
+        }
+        assert!(acked.insert(seq, id).is_none(), "seq {seq} acked twice: {acked:?}");
+    }
+    let _mongo = restart.await.expect("restart task");
+    crate::wait_readiness(&api, 200, RECOVERY).await;
+    let mut reader = connect(&bob, &server.base).await;
+    let (replay, _) = reader.sync("s1", json!({})).await.expect("sync");
+    assert_replay(&replay, &conv, 0, &acked);
+    let seqs: Vec<u64> = acked.keys().copied().collect();
+    assert_eq!(seqs, (1..=10).collect::<Vec<_>>(), "seqs have no gaps: {acked:?}");
+    let history = api.get(&format!("/api/v1/conversations/{conv}/messages"), Some(&reader_tokens.access)).await;
+    assert_eq!((history.status, history.body["latest_seq"].as_u64()), (200, Some(10)), "{:?}", history.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
