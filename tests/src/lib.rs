@@ -119,7 +119,7 @@ impl ServerBuilder {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let child = cmd.spawn().expect("spawn exchange");
+        let child = private::dies_with_parent(&mut cmd).spawn().expect("spawn exchange");
         let server = Server { base: format!("http://127.0.0.1:{port}"), port, child: Some(child), dir };
         server.wait_ready(Duration::from_secs(60)).await;
         server

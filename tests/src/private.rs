@@ -21,6 +21,16 @@ async fn wait_listening(port: u16, what: &str, child: &mut Child) {
     }
 }
 
+/// Makes `cmd`'s process die with the test process (SIGKILL on parent death), so a test killed by a
+/// timeout leaves no server behind; `Drop` handles every other ending.
+pub(crate) fn dies_with_parent(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs between fork and exec and only makes one async-signal-safe prctl call.
+    unsafe {
+        cmd.pre_exec(|| nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL).map_err(std::io::Error::from))
+    }
+}
+
 /// Sends `signal` to `child` and reaps it.
 fn stop_child(mut child: Child, signal: nix::sys::signal::Signal) {
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
@@ -47,7 +57,7 @@ impl PrivateRedis {
     /// Starts it (`EXCHANGE_TEST_REDIS_SERVER` overrides the binary) and waits until it accepts connections.
     pub async fn start(&mut self) {
         let binary = std::env::var("EXCHANGE_TEST_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
-        let mut child = Command::new(binary)
+        let mut child = dies_with_parent(&mut Command::new(binary))
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -146,7 +156,7 @@ impl PrivateMariaDb {
         if as_root() {
             cmd.arg("--user=root");
         }
-        let mut child = cmd.spawn().expect("start mariadbd");
+        let mut child = dies_with_parent(&mut cmd).spawn().expect("start mariadbd");
         wait_listening(self.port, "private mariadbd", &mut child).await;
         self.child = Some(child);
     }
@@ -221,7 +231,7 @@ impl PrivateMongo {
     pub async fn start(&mut self) {
         let d = self.dir.path();
         let log = std::fs::OpenOptions::new().create(true).append(true).open(d.join("server.log")).expect("log");
-        let mut child = Command::new(Self::binary())
+        let mut child = dies_with_parent(&mut Command::new(Self::binary()))
             .args(["--host", "127.0.0.1", "--port", &self.port.to_string(), "--sync-on-commit"])
             .arg("--storage-path")
             .arg(d.join("data"))
