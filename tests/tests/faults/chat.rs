@@ -109,10 +109,14 @@ async fn no_acked_message_is_lost_across_a_redis_outage() {
             assert!(!met.is_empty(), "the first send after the outage began was refused at least once");
             eprintln!("what the sender met during the outage: {met:?}");
         }
+        // Regression: an allocator restarted empty below the stored seqs made the first send `chat.busy`.
+        assert!(!met.iter().any(|m| m == "chat.busy"), "message {i} met {met:?}");
         assert!(acked.insert(seq, id).is_none(), "seq {seq} acked twice: {acked:?}");
     }
     let _redis = restart.await.expect("restart task");
     assert_eq!(acked.len(), 10, "{acked:?}");
+    let seqs: Vec<u64> = acked.keys().copied().collect();
+    assert_eq!(seqs, (1..=10).collect::<Vec<_>>(), "seqs have no gaps: {acked:?}");
 
     let mut reader = connect(&bob, &server.base).await;
     let (replay, synced) = reader.sync("s1", json!({})).await.expect("sync");
