@@ -80,8 +80,24 @@ impl InProcess {
             .into_iter()
             .find_map(|a| a.as_socket_addr().copied())
             .context("the listener has no socket address")?;
-        let endpoint = adapter_http::app(services.http_state(&config, None));
         let stop = CancellationToken::new();
+        // The WebSocket gateway as `serve` builds it; its background loops end with `stop`.
+        let gateway = Arc::new(
+            adapter_ws::Gateway::new(
+                services.chat.clone(),
+                services.auth.clone(),
+                services.settings.clone(),
+                services.ports.bus.clone(),
+                crate::wiring::ws_options(&config),
+                stop.clone(),
+            )
+            .await,
+        );
+        tokio::spawn(gateway.clone().sweep_presence());
+        tokio::spawn(gateway.clone().drain(Duration::from_secs(5)));
+        let endpoint = poem::Route::new()
+            .at(&config.server.ws_path, adapter_ws::endpoint(gateway))
+            .nest("/", adapter_http::app(services.http_state(&config, None)));
         let signal = stop.clone();
         let server = tokio::spawn(async move {
             poem::Server::new_with_acceptor(acceptor)
@@ -109,7 +125,7 @@ impl InProcessApp {
         self.addr
     }
 
-    /// `http://127.0.0.1:<port>`, for HTTP clients; the WebSocket lives under the same address.
+    /// `http://127.0.0.1:<port>`, for HTTP clients; the WebSocket is at `server.ws_path` on the same address.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }

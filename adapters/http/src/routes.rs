@@ -10,12 +10,31 @@ use crate::state::HttpState;
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Route};
 use std::sync::Arc;
 
+/// What every application of this process serves alike: the finished document, the `Allow` index and the
+/// docs page. Generating the document is the slowest part of building the app (tens of milliseconds in a
+/// debug build, several times over), and it depends on the code only, never on the state; in-process tests
+/// build many apps, so it is built once.
+struct Static {
+    document: String,
+    allow: Arc<std::collections::HashMap<String, String>>,
+    docs: Arc<poem::endpoint::BoxEndpoint<'static>>,
+}
+
+fn shared(api: &poem_openapi::OpenApiService<api::Apis, ()>) -> &'static Static {
+    static SHARED: std::sync::OnceLock<Static> = std::sync::OnceLock::new();
+    SHARED.get_or_init(|| {
+        let document = spec::finish(&api.spec());
+        let allow = Arc::new(spec::allow_index(&document));
+        let docs = Arc::new(api.swagger_ui().map_to_response().boxed());
+        Static { document, allow, docs }
+    })
+}
+
 /// The whole HTTP application.
 pub fn app(state: HttpState) -> impl Endpoint {
     let api = api::service(state.clone());
-    let document = spec::finish(&api.spec());
-    let allow = Arc::new(spec::allow_index(&document));
-    let docs = api.swagger_ui();
+    let Static { document, allow, docs } = shared(&api);
+    let (document, allow, docs) = (document.clone(), allow.clone(), docs.clone());
     let served = poem::endpoint::make_sync(move |_| {
         poem::Response::builder().content_type("application/json; charset=utf-8").body(document.clone())
     });

@@ -36,6 +36,13 @@ pub fn finish(raw: &str) -> String {
     crate::spec_constraints::email_format(&mut doc);
     crate::spec_constraints::new_password_characters(&mut doc);
     crate::spec_constraints::settings(&mut doc);
+    crate::spec_constraints::group_names(&mut doc);
+    crate::spec_constraints::conversation_ids(&mut doc);
+    crate::spec_constraints::member_roles(&mut doc);
+    crate::spec_constraints::push_request(&mut doc);
+    crate::spec_constraints::optional_query_may_be_empty(&mut doc);
+    crate::spec_constraints::daily_days(&mut doc);
+    crate::spec_constraints::unsigned_integers(&mut doc);
     serde_json::to_string(&doc).unwrap_or_else(|_| raw.to_owned())
 }
 

@@ -168,9 +168,14 @@ impl TestApp {
         self.app.engine().tasks().iter().map(|t| t.name.to_string()).collect()
     }
 
+    /// The WebSocket URL (`ws://127.0.0.1:<port><server.ws_path>`).
+    pub fn ws_url(&self) -> String {
+        crate::ws::ws_url(&self.base_url(), &self.app.config().server.ws_path)
+    }
+
     /// A WebSocket connection signed in as `user` (token in the subprotocol header), after `welcome`.
     pub async fn ws(&self, user: &TestUser) -> anyhow::Result<WsClient> {
-        Ok(WsClient::connect(&self.base_url(), &user.tokens.access_token).await?)
+        Ok(WsClient::connect_url(&self.ws_url(), &user.tokens.access_token).await?)
     }
 
     /// Stops the server and waits for in-flight requests.

@@ -2,7 +2,10 @@
 //! [`ClientError`] carrying the API's error body.
 
 use crate::error::{ApiFailure, ClientError};
-use crate::models::{AuditPage, Role, Setting, Stats, Status, TokenPair, User, UserPage};
+use crate::models::{
+    AuditPage, Conversation, Group, History, Items, Member, MemberPage, Presence, PushResult, ReadState, Role, Setting,
+    Stats, Status, TokenPair, User, UserPage,
+};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -251,6 +254,101 @@ impl ApiClient {
     /// `GET /api/v1/admin/stats`.
     pub async fn stats(&self) -> Result<Stats, ClientError> {
         self.call("GET", "/api/v1/admin/stats", None, 200).await
+    }
+
+    /// `GET /api/v1/admin/stats/daily?days=<days>`: the daily series (JSON as served).
+    pub async fn stats_daily(&self, days: u32) -> Result<Value, ClientError> {
+        self.call("GET", &format!("/api/v1/admin/stats/daily?days={days}"), None, 200).await
+    }
+
+    /// `GET /api/v1/admin/audit/export?<query>`: the audit log as CSV text.
+    pub async fn export_audit(&self, query: &[(&str, &str)]) -> Result<String, ClientError> {
+        Ok(self.expect("GET", &with_query("/api/v1/admin/audit/export", query), None, 200).await?.text)
+    }
+
+    /// `POST /api/v1/admin/push` (202): `scope` `user` (with `target_id`), `online` or `group` (with
+    /// `target_id`).
+    pub async fn push(&self, scope: &str, target_id: Option<&str>, text: &str) -> Result<PushResult, ClientError> {
+        let mut body = json!({"scope": scope, "text": text});
+        if let Some(target) = target_id {
+            body["target_id"] = target.into();
+        }
+        self.call("POST", "/api/v1/admin/push", Some(body), 202).await
+    }
+
+    // --- chat ---------------------------------------------------------------------------------------------------
+
+    /// `GET /api/v1/conversations`: the caller's conversations.
+    pub async fn conversations(&self) -> Result<Vec<Conversation>, ClientError> {
+        Ok(self.call::<Items<Conversation>>("GET", "/api/v1/conversations", None, 200).await?.items)
+    }
+
+    /// `GET /api/v1/conversations/{id}/messages?<query>` (`before`, `after`, `limit`).
+    pub async fn history(&self, conversation: &str, query: &[(&str, &str)]) -> Result<History, ClientError> {
+        let path = with_query(&format!("/api/v1/conversations/{}/messages", encode(conversation)), query);
+        self.call("GET", &path, None, 200).await
+    }
+
+    /// `PUT /api/v1/conversations/{id}/read`: moves the read position forward.
+    pub async fn mark_read(&self, conversation: &str, seq: u64) -> Result<ReadState, ClientError> {
+        let path = format!("/api/v1/conversations/{}/read", encode(conversation));
+        self.call("PUT", &path, Some(json!({"seq": seq})), 200).await
+    }
+
+    /// `GET /api/v1/groups`: the caller's groups.
+    pub async fn groups(&self) -> Result<Vec<Group>, ClientError> {
+        Ok(self.call::<Items<Group>>("GET", "/api/v1/groups", None, 200).await?.items)
+    }
+
+    /// `POST /api/v1/groups` (201) with the first members.
+    pub async fn create_group(&self, name: &str, members: &[&str]) -> Result<Group, ClientError> {
+        self.call("POST", "/api/v1/groups", Some(json!({"name": name, "members": members})), 201).await
+    }
+
+    /// `GET /api/v1/groups/{id}`.
+    pub async fn group(&self, id: &str) -> Result<Group, ClientError> {
+        self.call("GET", &format!("/api/v1/groups/{id}"), None, 200).await
+    }
+
+    /// `PATCH /api/v1/groups/{id}`: renames it.
+    pub async fn rename_group(&self, id: &str, name: &str) -> Result<Group, ClientError> {
+        self.call("PATCH", &format!("/api/v1/groups/{id}"), Some(json!({"name": name})), 200).await
+    }
+
+    /// `DELETE /api/v1/groups/{id}` (204).
+    pub async fn delete_group(&self, id: &str) -> Result<(), ClientError> {
+        self.expect("DELETE", &format!("/api/v1/groups/{id}"), None, 204).await.map(drop)
+    }
+
+    /// `POST /api/v1/groups/{id}/leave` (204).
+    pub async fn leave_group(&self, id: &str) -> Result<(), ClientError> {
+        self.expect("POST", &format!("/api/v1/groups/{id}/leave"), None, 204).await.map(drop)
+    }
+
+    /// `GET /api/v1/groups/{id}/members`.
+    pub async fn members(&self, id: &str) -> Result<MemberPage, ClientError> {
+        self.call("GET", &format!("/api/v1/groups/{id}/members"), None, 200).await
+    }
+
+    /// `POST /api/v1/groups/{id}/members` (201).
+    pub async fn add_member(&self, id: &str, user_id: &str) -> Result<Member, ClientError> {
+        self.call("POST", &format!("/api/v1/groups/{id}/members"), Some(json!({"user_id": user_id})), 201).await
+    }
+
+    /// `DELETE /api/v1/groups/{id}/members/{user_id}` (204).
+    pub async fn remove_member(&self, id: &str, user_id: &str) -> Result<(), ClientError> {
+        self.expect("DELETE", &format!("/api/v1/groups/{id}/members/{user_id}"), None, 204).await.map(drop)
+    }
+
+    /// `PATCH /api/v1/groups/{id}/members/{user_id}`: `admin` or `member`.
+    pub async fn set_member_role(&self, id: &str, user_id: &str, role: &str) -> Result<Member, ClientError> {
+        let path = format!("/api/v1/groups/{id}/members/{user_id}");
+        self.call("PATCH", &path, Some(json!({"role": role})), 200).await
+    }
+
+    /// `GET /api/v1/users/{id}/presence`.
+    pub async fn presence(&self, user_id: &str) -> Result<Presence, ClientError> {
+        self.call("GET", &format!("/api/v1/users/{user_id}/presence"), None, 200).await
     }
 
     // --- operations -----------------------------------------------------------------------------------------

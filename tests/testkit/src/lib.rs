@@ -22,7 +22,7 @@ pub use app::{TestApp, TestUser};
 pub use client::ApiClient;
 pub use clock::ManualClock;
 pub use error::{ApiFailure, ClientError};
-pub use ws::WsClient;
+pub use ws::{WsClient, ws_url};
 
 /// A password every helper-created account uses: long and random enough for the strength policy.
 pub const PASSWORD: &str = "testkit-Correct-Horse-42";

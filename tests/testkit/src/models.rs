@@ -157,3 +157,137 @@ pub struct Stats {
     /// About accounts.
     pub users: UserStats,
 }
+
+/// A stored chat message (`MessageDto`), as history and the conversation list return it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Message {
+    /// UUID v7.
+    pub message_id: String,
+    /// `d:<user>:<user>` or `g:<group>`.
+    pub conversation: String,
+    /// Position in the conversation: 1, 2, 3, ... without gaps.
+    pub seq: u64,
+    /// `null` for system messages.
+    #[serde(default)]
+    pub sender_id: Option<String>,
+    /// The sender's id for retries; `null` for system messages.
+    #[serde(default)]
+    pub client_msg_id: Option<String>,
+    /// `text`, `custom` or `system`.
+    pub kind: String,
+    /// A string for `text`, any JSON for `custom`.
+    pub body: Value,
+    /// When it was stored.
+    pub created_at: DateTime<Utc>,
+}
+
+/// One conversation of the signed-in user (`ConversationDto`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Conversation {
+    /// Conversation id.
+    pub conversation: String,
+    /// `direct` or `group`.
+    pub kind: String,
+    /// Highest stored seq.
+    pub latest_seq: u64,
+    /// The user's read position.
+    pub last_read_seq: u64,
+    /// Messages after the read position.
+    pub unread: u64,
+    /// The other user of a direct conversation.
+    #[serde(default)]
+    pub peer_id: Option<String>,
+    /// The newest message.
+    #[serde(default)]
+    pub last_message: Option<Message>,
+}
+
+/// A page of history (`HistoryDto`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct History {
+    /// Messages in ascending seq order.
+    pub items: Vec<Message>,
+    /// Highest stored seq of the conversation.
+    pub latest_seq: u64,
+}
+
+/// A read position (`ReadStateDto`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct ReadState {
+    /// Conversation id.
+    pub conversation: String,
+    /// The stored read position (only moves forward).
+    pub last_read_seq: u64,
+    /// Highest stored seq.
+    pub latest_seq: u64,
+    /// Messages after the read position.
+    pub unread: u64,
+}
+
+/// A group (`GroupDto`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Group {
+    /// UUID v7.
+    pub id: String,
+    /// `g:<id>`.
+    pub conversation: String,
+    /// Display name.
+    pub name: String,
+    /// The owner's user id.
+    pub owner_id: String,
+    /// The caller's role: `owner`, `admin` or `member`.
+    pub my_role: String,
+    /// Members now.
+    pub member_count: u64,
+    /// Most members allowed.
+    pub member_limit: u64,
+}
+
+/// A group member (`MemberDto`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Member {
+    /// The user.
+    pub user_id: String,
+    /// `owner`, `admin` or `member`.
+    pub role: String,
+    /// When they joined.
+    pub joined_at: DateTime<Utc>,
+}
+
+/// A page of members (`MemberPageDto`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct MemberPage {
+    /// Members on this page.
+    pub items: Vec<Member>,
+    /// All members.
+    pub total: u64,
+    /// Page number.
+    pub page: u32,
+    /// Page size.
+    pub size: u32,
+}
+
+/// Whether a user is online (`PresenceDto`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Presence {
+    /// The user.
+    pub user_id: String,
+    /// At least one WebSocket connection on some instance.
+    pub online: bool,
+}
+
+/// What an admin push reached (`PushResponse`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct PushResult {
+    /// Connections or members it was delivered to.
+    pub delivered: u64,
+    /// The stored or sent message ids.
+    pub message_ids: Vec<String>,
+}
+
+/// A list wrapper (`{ "items": [...] }`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Items<T> {
+    /// The entries.
+    pub items: Vec<T>,
+}

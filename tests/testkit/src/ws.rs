@@ -34,10 +34,17 @@ pub fn ws_url(base: &str, path: &str) -> String {
 }
 
 impl WsClient {
-    /// Connects to `base`'s `/ws` offering `exchange.v1` and the access token, and waits for `welcome`.
+    /// Connects to `base`'s `/ws` (the default `server.ws_path`) offering `exchange.v1` and the access
+    /// token, and waits for `welcome`.
     pub async fn connect(base: &str, access_token: &str) -> Result<Self, ClientError> {
+        Self::connect_url(&ws_url(base, "/ws"), access_token).await
+    }
+
+    /// Connects to the WebSocket `url` (`ws://host:port/path`) with the access token in the subprotocol
+    /// header, and waits for `welcome`.
+    pub async fn connect_url(url: &str, access_token: &str) -> Result<Self, ClientError> {
         let protocols = format!("exchange.v1, access_token.{access_token}");
-        let mut client = Self::open(&ws_url(base, "/ws"), &protocols).await?;
+        let mut client = Self::open(url, &protocols).await?;
         let welcome = client.recv().await?;
         if welcome["type"] != "welcome" {
             return Err(ClientError::WebSocketClosed(format!("expected welcome, got {welcome}")));

@@ -92,3 +92,161 @@ async fn settings_document_every_key_and_value_type_and_accept_them() -> anyhow:
     assert_eq!(err.code(), "validation.too_short");
     Ok(())
 }
+
+#[tokio::test]
+async fn group_names_are_documented_without_control_characters() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let doc = spec(&app).await?;
+    for schema in ["CreateGroupRequest", "RenameGroupRequest"] {
+        assert!(doc["components"]["schemas"][schema]["properties"]["name"]["pattern"].is_string(), "{schema}");
+    }
+    // Found: "\u{9d}name" fitted the document (1-64 characters) and was refused.
+    let alice = app.create_user("alice").await?;
+    let err = alice.api.create_group("\u{9d}name", &[]).await.expect_err("a control character");
+    assert_eq!((err.status(), err.code()), (400, "validation.invalid_characters"));
+    // Found next: white space at the ends is trimmed first, so a trailing "\r" is accepted; the pattern
+    // allows it too.
+    let group = alice.api.create_group("±¸V\r", &[]).await?;
+    assert_eq!(group.name, "±¸V");
+    Ok(())
+}
+
+#[tokio::test]
+async fn conversation_ids_are_documented_with_their_shape() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let doc = spec(&app).await?;
+    for (path, method) in [("/api/v1/conversations/{id}/messages", "get"), ("/api/v1/conversations/{id}/read", "put")] {
+        let param = &doc["paths"][path][method]["parameters"][0];
+        assert_eq!(param["name"], "id");
+        assert!(param["schema"]["pattern"].as_str().is_some_and(|p| p.starts_with("^(d:")), "{path}: {param}");
+        assert!(param["description"].as_str().is_some_and(|d| d.contains("smaller id first")), "{param}");
+    }
+    // Found: "0" fitted the document (any string) and was refused.
+    let alice = app.create_user("alice").await?;
+    let err = alice.api.history("0", &[]).await.expect_err("not a conversation id");
+    assert_eq!((err.status(), err.code()), (400, "validation.invalid_format"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn adding_a_member_is_documented_without_the_owner_role() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let doc = spec(&app).await?;
+    let role = &doc["components"]["schemas"]["AddMemberRequest"]["properties"]["role"];
+    assert_eq!(role["enum"], json!(["member", "admin"]));
+    // Found: {"role": "owner"} fitted the document (the shared member-role enum) and was refused.
+    let (alice, bob) = (app.create_user("alice").await?, app.create_user("bob").await?);
+    let group = alice.api.create_group("team", &[]).await?;
+    let reply = alice
+        .api
+        .raw(
+            "POST",
+            &format!("/api/v1/groups/{}/members", group.id),
+            Some(json!({"user_id": bob.id(), "role": "owner"})),
+        )
+        .await?;
+    assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("validation.not_one_of")));
+    assert_eq!(alice.api.add_member(&group.id, bob.id()).await?.role, "member");
+    Ok(())
+}
+
+#[tokio::test]
+async fn pushes_are_documented_as_targeted_or_to_everyone_online() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let doc = spec(&app).await?;
+    let shapes = doc["components"]["schemas"]["PushRequest"]["oneOf"].as_array().cloned().unwrap_or_default();
+    assert_eq!(shapes.len(), 2, "{}", doc["components"]["schemas"]["PushRequest"]);
+    assert_eq!(shapes[1]["properties"]["scope"]["enum"], json!(["online"]));
+    assert!(shapes[1]["properties"].get("target_id").is_none() && shapes[1]["additionalProperties"] == false);
+    // Found: an `online` push with a target fitted the document and was refused.
+    let admin = app.create_admin("ops").await?;
+    let reply = admin
+        .api
+        .raw("POST", "/api/v1/admin/push", Some(json!({"scope": "online", "target_id": admin.id(), "text": "hi"})))
+        .await?;
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    assert_eq!(admin.api.push("online", None, "hi").await?.delivered, 0, "nobody is connected");
+    Ok(())
+}
+
+#[tokio::test]
+async fn daily_statistics_document_their_day_range() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let doc = spec(&app).await?;
+    let days = &doc["paths"]["/api/v1/admin/stats/daily"]["get"]["parameters"][0]["schema"];
+    let admin = app.create_admin("ops").await?;
+    let info = admin.api.raw("GET", "/api/v1/admin/console", None).await?;
+    assert_eq!((days["minimum"].as_u64(), days["maximum"].as_u64()), (Some(1), info.body["max_days"].as_u64()));
+    // Found: days=0 fitted the document (any unsigned integer) and was refused.
+    let err = admin.api.stats_daily(0).await.expect_err("zero days");
+    assert_eq!((err.status(), err.code()), (400, "validation.out_of_range"));
+    assert_eq!(admin.api.stats_daily(92).await?["days"], 92);
+    Ok(())
+}
+
+#[tokio::test]
+async fn optional_query_parameters_are_documented_as_possibly_empty() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let doc = spec(&app).await?;
+    let to = doc["paths"]["/api/v1/admin/audit/export"]["get"]["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "to").cloned())
+        .unwrap_or_default();
+    assert_eq!(to["allowEmptyValue"], true, "{to}");
+    // Found: `?to=` was accepted (an empty value counts as absent, docs/api.md) while the document called
+    // it an invalid date-time.
+    let admin = app.create_admin("ops").await?;
+    assert!(admin.api.export_audit(&[("to", "")]).await?.starts_with('\u{feff}'), "the CSV export");
+    assert_eq!(admin.api.audit(&[("to", ""), ("page", "")]).await?.page, 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn unsigned_integers_are_documented_as_never_negative() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let doc = spec(&app).await?;
+    let seq = &doc["components"]["schemas"]["ReadRequest"]["properties"]["seq"];
+    assert_eq!(seq["minimum"], 0, "{seq}");
+    let before = doc["paths"]["/api/v1/conversations/{id}/messages"]["get"]["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "before").cloned())
+        .unwrap_or_default();
+    assert_eq!(before["schema"]["minimum"], 0, "{before}");
+    // Found: `before=-240` and `{"seq": -3906}` fitted the document (`format: uint64` binds no validator).
+    let (alice, bob) = (app.create_user("alice").await?, app.create_user("bob").await?);
+    let (lo, hi) = if alice.id() < bob.id() { (alice.id(), bob.id()) } else { (bob.id(), alice.id()) };
+    let conversation = format!("d:{lo}:{hi}");
+    let err = alice.api.history(&conversation, &[("before", "-240")]).await.expect_err("negative");
+    assert_eq!(err.status(), 400);
+    let reply = alice
+        .api
+        .raw("PUT", &format!("/api/v1/conversations/{conversation}/read"), Some(json!({"seq": -3906})))
+        .await?;
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    // Found: a seq past u64 fitted the document too; the largest documented values are accepted.
+    assert_eq!(seq["maximum"].as_u64(), Some(u64::MAX), "{seq}");
+    let reply = alice
+        .api
+        .raw("PUT", &format!("/api/v1/conversations/{conversation}/read"), Some(json!({"seq": u64::MAX})))
+        .await?;
+    assert!(reply.status == 200 || reply.status == 404, "{}", reply.text);
+    let max = u64::MAX.to_string();
+    let err = alice.api.history(&conversation, &[("before", &max), ("after", &max)]).await;
+    assert!(err.as_ref().map_or_else(|e| e.status() == 404, |h| h.items.is_empty()), "{err:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn push_texts_are_documented_as_message_texts() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let doc = spec(&app).await?;
+    for shape in doc["components"]["schemas"]["PushRequest"]["oneOf"].as_array().cloned().unwrap_or_default() {
+        assert!(shape["properties"]["text"]["pattern"].is_string(), "{shape}");
+    }
+    // Found: a text with control characters fitted the document and was refused.
+    let admin = app.create_admin("ops").await?;
+    let err = admin.api.push("online", None, "\u{16}!\u{18}").await.expect_err("control characters");
+    assert_eq!((err.status(), err.code()), (400, "validation.invalid_characters"));
+    assert_eq!(admin.api.push("online", None, "line one\nline two").await?.delivered, 0, "newlines are fine");
+    Ok(())
+}
