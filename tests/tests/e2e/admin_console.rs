@@ -324,6 +324,7 @@ async fn console_endpoints_serve_the_page(composition: Composition) {
         (Some(0), Some(0)),
         "run history is read"
     );
+    assert_eq!(today["messages"].as_u64(), Some(0), "the message store is read: {today}");
     let defaulted = api.get("/api/v1/admin/stats/daily?days=", Some(&admin)).await;
     assert_eq!(defaulted.status, 200, "an empty optional parameter is absent: {:?}", defaulted.body);
     assert_eq!(defaulted.body["points"].as_array().map(Vec::len), Some(30));
