@@ -1,6 +1,6 @@
 //! The admin console page (`/admin`) in a real browser (headless Chromium through chromedriver, see
 //! `e2e::browser`) against the real binary: sign in, find a user by search, disable them and see their API
-//! token stop working, see a refused action's localized error, restore a deleted user, change a setting
+//! token stop working, see a refused action's localized error, survive an expired access token (refresh), restore a deleted user, change a setting
 //! (client-side check first), see the audit entry as a diff, switch language, sign out; on a laptop and a
 //! phone-sized window. A screenshot of each main page goes to `target/screenshots/console-*.png`; with
 //! `EXCHANGE_REFRESH_SCREENSHOTS=1` they are also copied to `docs/screenshots/` for the README.
@@ -30,6 +30,25 @@ async fn until(browser: &Client, what: &str, expr: &str) -> Result<(), CmdError>
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// A copy of `token` that expired a minute ago, signed with the key of `configs/test.json` (else the
+/// embedded default's), so the page's refresh path can be exercised without waiting for expiry.
+fn expired_copy(token: &str) -> String {
+    use domain::token::TokenIssuer;
+    let key_of = |name: &str| -> Option<String> {
+        let text = std::fs::read_to_string(e2e::workspace_root().join("configs").join(name)).ok()?;
+        let json: Value = serde_json::from_str(&text).ok()?;
+        json["auth"]["token_secret_key"].as_str().map(str::to_owned)
+    };
+    let key = key_of("test.json").or_else(|| key_of("default.json")).expect("a token key in configs/");
+    let issuer = adapter_crypto::PasetoIssuer::new(&key, &[]).expect("the test key");
+    let mut claims = issuer.verify(token, chrono::Utc::now()).expect("the page's token verifies");
+    let now = chrono::Utc::now();
+    claims.iat = now - chrono::Duration::minutes(2);
+    claims.nbf = claims.iat;
+    claims.exp = now - chrono::Duration::minutes(1);
+    issuer.issue(&claims).expect("sign")
 }
 
 /// Evaluates a JavaScript expression in the page.
@@ -120,6 +139,21 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         assert!(access.starts_with("v4.public."), "the page holds a PASETO access token");
         assert!(!url.as_str().contains(&access), "the token stays out of the URL: {url}");
         shoot(browser, "dashboard").await?;
+
+        // An expired access token is refreshed once and the call retried: store an expired copy of the
+        // page's token (signed with the test key) and reload.
+        let expired = expired_copy(&access);
+        let swap = format!("const t = JSON.parse(sessionStorage.getItem('console.tokens')); t.access_token = '{expired}'; sessionStorage.setItem('console.tokens', JSON.stringify(t));");
+        browser.execute(&swap, vec![]).await?;
+        assert_eq!(api.get("/api/v1/admin/console", Some(&expired)).await.code(), "auth.token_expired");
+        browser.refresh().await?;
+        until(browser, "the dashboard after a reload", r#"document.body.dataset.ready === "dashboard""#).await?;
+        let renewed = js(browser, "JSON.parse(sessionStorage.getItem('console.tokens'))").await?;
+        let renewed_access = renewed["access_token"].as_str().unwrap_or_default().to_owned();
+        assert!(renewed_access != expired && renewed_access != access, "a new access token");
+        assert_ne!(renewed["refresh_token"], token["refresh_token"], "the refresh token rotated");
+        assert_eq!(api.get("/api/v1/admin/console", Some(&renewed_access)).await.status, 200);
+        let access = renewed_access;
 
         // Users: find the victim by search.
         open(browser, "users").await?;
