@@ -1,6 +1,7 @@
 //! The admin console page (`/admin`) in a real browser (headless Chromium through chromedriver, see
-//! `e2e::browser`) against the real binary: sign in, find a user by search, disable them and see their API
-//! token stop working, see a refused action's localized error, survive an expired access token (refresh), restore a deleted user, change a setting
+//! `e2e::browser`) against the real binary: sign in, survive an expired access token (refresh), create an
+//! account, change its role and reset its password, find a user by search, disable them and see their API
+//! token stop working, see a refused action's localized error, restore a deleted user, change a setting
 //! (client-side check first), see the audit entry as a diff, switch language, sign out; on a laptop and a
 //! phone-sized window. A screenshot of each main page goes to `target/screenshots/console-*.png`; with
 //! `EXCHANGE_REFRESH_SCREENSHOTS=1` they are also copied to `docs/screenshots/` for the README.
