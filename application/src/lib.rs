@@ -6,9 +6,11 @@
 
 pub mod admin;
 pub mod auth;
+pub mod chat;
 pub mod context;
 pub mod conversations;
 pub mod error;
+pub mod groups;
 pub mod health;
 pub mod maintenance;
 pub mod settings;

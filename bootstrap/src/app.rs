@@ -18,6 +18,7 @@ pub struct Application {
     services: Arc<Services>,
     backends: Arc<Backends>,
     lifecycle: Arc<Lifecycle>,
+    gateway: Arc<adapter_ws::Gateway>,
     /// The scheduler page's address once `start_cron` ran, for the admin console's link to it.
     cron_addr: std::sync::OnceLock<SocketAddr>,
 }
@@ -40,7 +41,30 @@ impl Application {
             .into_iter()
             .find_map(|a| a.as_socket_addr().copied())
             .context("the listener has no socket address")?;
-        Ok(Self { config, acceptor, addr, services, backends, lifecycle, cron_addr: std::sync::OnceLock::new() })
+        let gateway = Arc::new(
+            adapter_ws::Gateway::new(
+                services.chat.clone(),
+                services.auth.clone(),
+                services.settings.clone(),
+                services.ports.bus.clone(),
+                crate::wiring::ws_options(&config),
+                lifecycle.token(),
+            )
+            .await,
+        );
+        lifecycle.spawn("ws-presence-sweep", gateway.clone().sweep_presence());
+        let drain_bound = Duration::from_secs(config.server.shutdown_timeout_secs);
+        lifecycle.spawn("ws-gateway", gateway.clone().drain(drain_bound));
+        Ok(Self {
+            config,
+            acceptor,
+            addr,
+            services,
+            backends,
+            lifecycle,
+            gateway,
+            cron_addr: std::sync::OnceLock::new(),
+        })
     }
 
     /// The address actually bound (tests bind port 0 and read it here).
@@ -76,7 +100,9 @@ impl Application {
             .map(|handle| Arc::new(move || handle.render()) as Arc<dyn Fn() -> String + Send + Sync>);
         let mut state = self.services.http_state(&self.config, metrics);
         state.console.cron_port = self.cron_addr.get().map(SocketAddr::port);
-        let endpoint = adapter_http::app(state);
+        let endpoint = poem::Route::new()
+            .at(&self.config.server.ws_path, adapter_ws::endpoint(self.gateway.clone()))
+            .nest("/", adapter_http::app(state));
         let lifecycle = self.lifecycle.clone();
         let token = lifecycle.token();
         tracing::info!(addr = %self.addr, env = %self.config.env, "exchange listening");

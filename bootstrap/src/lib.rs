@@ -7,6 +7,7 @@ pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod in_process;
 pub mod lifecycle;
 pub mod logging;
 pub mod metrics;

@@ -44,6 +44,11 @@ impl SharedBackends {
             .env("EXCHANGE__REDIS__KEY_PREFIX", &redis.key_prefix)
     }
 
+    /// The MariaDB database, for tests that seed rows through the SQL adapter (e.g. chat groups).
+    pub fn database(&self) -> &TestDatabase {
+        &self.db
+    }
+
     /// The same settings as `(key, value)` pairs, for one-shot commands such as `init-admin`.
     pub fn env(&self) -> Vec<(String, String)> {
         self.apply(ServerBuilder::new()).env_pairs()

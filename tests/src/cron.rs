@@ -162,54 +162,5 @@ impl Cluster {
     }
 }
 
-/// A `redis-server` of the test's own on a free port, killed by its handle (never by name) when dropped,
-/// so an outage can be staged without touching the shared server.
-pub struct PrivateRedis {
-    /// Its port.
-    pub port: u16,
-    child: Option<std::process::Child>,
-}
-
-impl PrivateRedis {
-    /// A server not started yet.
-    pub fn new() -> Self {
-        Self { port: crate::free_port(), child: None }
-    }
-
-    /// Starts it and waits until it accepts connections.
-    pub async fn start(&mut self) {
-        let binary = std::env::var("EXCHANGE_TEST_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
-        let child = std::process::Command::new(binary)
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start redis-server (set EXCHANGE_TEST_REDIS_SERVER to its path)");
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_err() {
-            assert!(Instant::now() < deadline, "private redis-server did not come up");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Kills it.
-    pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Default for PrivateRedis {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
+/// Kept here for the scheduler tests that import it from this module; it lives in [`crate::private`].
+pub use crate::private::PrivateRedis;

@@ -7,7 +7,11 @@
 pub mod api;
 pub mod backends;
 pub mod browser;
+pub mod chat_client;
 pub mod cron;
+pub mod private;
+pub mod wait;
+pub mod ws;
 
 pub use api::{Api, Reply, Tokens};
 pub use backends::{Composition, SharedBackends, World};
@@ -83,6 +87,12 @@ impl ServerBuilder {
     /// The variables set so far.
     pub fn env_pairs(&self) -> Vec<(String, String)> {
         self.env.clone()
+    }
+
+    /// Sets several environment variables at once (e.g. a private server's `env()`).
+    pub fn envs(mut self, pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.env.extend(pairs);
+        self
     }
 
     /// Adds command-line arguments after `serve`.

@@ -12,5 +12,5 @@ mod refresh_token;
 
 pub use argon2_hasher::{Argon2Hasher, BACKEND as PASSWORD_HASHER_BACKEND, HasherConfigError, HasherOptions};
 pub use keys::{DEV_SECRET_KEY, KeyError, KeySlot, generate_secret_key, is_dev_key, public_key_of};
-pub use paseto::{IMPLICIT_ASSERTION, PasetoIssuer, TOKEN_TYPE};
+pub use paseto::{IMPLICIT_ASSERTION, MAX_CLOCK_SKEW_SECS, PasetoIssuer, TOKEN_TYPE};
 pub use refresh_token::{OpaqueRefreshTokens, hash_refresh_token, new_refresh_token};

@@ -31,6 +31,10 @@ pub const TOKEN_TYPE: &str = "access";
 const MAX_TOKEN_LEN: usize = 4096;
 /// Ours are ~60 bytes; the footer is parsed before the signature is checked, so keep that cheap.
 const MAX_FOOTER_LEN: usize = 512;
+/// How far ahead of this instance's clock a token's `nbf` may be. Every instance issues tokens valid from its
+/// own `now`; behind a load balancer the next request may land on an instance whose clock is a few seconds
+/// behind, and without this margin a fresh login was refused there as `auth.token_not_yet_valid`.
+pub const MAX_CLOCK_SKEW_SECS: i64 = 60;
 
 /// What the token's JSON payload holds; times are RFC 3339 to the second.
 #[derive(Serialize, Deserialize)]
@@ -64,6 +68,8 @@ pub struct PasetoIssuer {
     /// SHA-256 of a token whose signature and purpose checked out -> its claims. Time is still checked
     /// against `now` on every call; only authentic tokens get in, and the digest is collision resistant.
     verified: quick_cache::sync::Cache<[u8; 32], AccessClaims>,
+    /// Tolerance for issuers whose clocks run ahead of ours: `nbf` may be this far in the future.
+    clock_skew: chrono::Duration,
 }
 
 impl PasetoIssuer {
@@ -81,7 +87,15 @@ impl PasetoIssuer {
         verifiers.insert(kid.clone(), public);
         let footer = serde_json::to_vec(&Footer { kid: kid.clone() }).expect("footer serializes");
         let verified = quick_cache::sync::Cache::new(VERIFIED_CACHE_CAPACITY);
-        Ok(Self { secret, footer, kid, verifiers, verified })
+        let clock_skew = chrono::Duration::seconds(MAX_CLOCK_SKEW_SECS);
+        Ok(Self { secret, footer, kid, verifiers, verified, clock_skew })
+    }
+
+    /// Replaces the default tolerance of [`MAX_CLOCK_SKEW_SECS`] for `nbf` in the future (zero = strict,
+    /// for checks of the bare `TokenIssuer` contract). `exp` is never stretched.
+    pub fn with_clock_skew(mut self, skew: chrono::Duration) -> Self {
+        self.clock_skew = skew.max(chrono::Duration::zero());
+        self
     }
 
     /// PASERK id of the signing key, safe to log: it identifies the key without revealing it.
@@ -140,7 +154,7 @@ impl TokenIssuer for PasetoIssuer {
                 claims
             }
         };
-        if now < claims.nbf {
+        if now + self.clock_skew < claims.nbf {
             return Err(TokenError::NotYetValid);
         }
         if now >= claims.exp {
@@ -210,7 +224,9 @@ mod tests {
     use serde_json::json;
     use std::sync::Arc;
 
-    adapter_contracts::tokens_suite!(async { Arc::new(PasetoIssuer::new(&generate_secret_key(), &[]).unwrap()) });
+    adapter_contracts::tokens_suite!(async {
+        Arc::new(PasetoIssuer::new(&generate_secret_key(), &[]).unwrap().with_clock_skew(Duration::zero()))
+    });
 
     fn at(y: i32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, 6, 1, 12, 0, 0).unwrap()
@@ -228,6 +244,24 @@ mod tests {
         }
     }
 
+    /// Regression: a token issued by an instance whose clock runs a few seconds ahead was refused by the
+    /// others as not yet valid. Up to a minute ahead is accepted; beyond that, and past `exp`, it is not.
+    #[test]
+    fn a_token_from_a_clock_up_to_a_minute_ahead_is_accepted() {
+        let issuer = PasetoIssuer::new(&generate_secret_key(), &[]).unwrap();
+        let c = claims(at(2030), Duration::minutes(15));
+        let token = issuer.issue(&c).unwrap();
+        for behind in [1, 5, 30, MAX_CLOCK_SKEW_SECS] {
+            assert_eq!(issuer.verify(&token, at(2030) - Duration::seconds(behind)), Ok(c.clone()), "{behind} s");
+        }
+        let too_far = at(2030) - Duration::seconds(MAX_CLOCK_SKEW_SECS + 1);
+        assert_eq!(issuer.verify(&token, too_far), Err(TokenError::NotYetValid));
+        assert_eq!(issuer.verify(&token, c.exp), Err(TokenError::Expired), "the margin never extends exp");
+        let strict = PasetoIssuer::new(&generate_secret_key(), &[]).unwrap().with_clock_skew(Duration::zero());
+        let token = strict.issue(&c).unwrap();
+        assert_eq!(strict.verify(&token, at(2030) - Duration::seconds(1)), Err(TokenError::NotYetValid));
+    }
+
     #[test]
     fn a_remembered_token_still_expires_and_a_tampered_one_is_still_refused() {
         let issuer = PasetoIssuer::new(&generate_secret_key(), &[]).unwrap();
@@ -236,7 +270,7 @@ mod tests {
         assert_eq!(issuer.verify(&token, at(2030) + Duration::minutes(1)), Ok(c.clone()));
         assert_eq!(issuer.verified.len(), 1, "the verified token is remembered");
         assert_eq!(issuer.verify(&token, at(2030) + Duration::minutes(2)), Ok(c.clone()));
-        assert_eq!(issuer.verify(&token, at(2030) - Duration::minutes(1)), Err(TokenError::NotYetValid));
+        assert_eq!(issuer.verify(&token, at(2030) - Duration::minutes(2)), Err(TokenError::NotYetValid));
         assert_eq!(issuer.verify(&token, at(2030) + Duration::minutes(15)), Err(TokenError::Expired));
         let mut tampered = token.clone().into_bytes();
         let i = tampered.len() - 10;

@@ -11,6 +11,7 @@ mod empty_query;
 pub mod problem;
 mod routes;
 pub mod spec;
+mod spec_constraints;
 mod state;
 
 pub use routes::{app, openapi_spec};

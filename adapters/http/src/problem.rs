@@ -57,6 +57,11 @@ pub struct ApiError {
     pub cause: Option<String>,
 }
 
+/// `Retry-After` seconds on a 503 that did not choose its own: long enough for a backend's reconnect
+/// attempt (Redis retries at most every 2 s, the SQL pool on its next checkout), short enough that a
+/// client resumes soon after the outage ends.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
 /// The HTTP status for a kind of error.
 pub fn status_of(kind: ErrorKind) -> StatusCode {
     match kind {
@@ -149,7 +154,12 @@ impl ApiError {
             .status(self.status)
             .content_type("application/json; charset=utf-8")
             .body(body.to_json_string());
-        if let Some(secs) = self.retry_after {
+        // Every 503 says when to come back, so clients and load balancers back off instead of hammering a
+        // backend that is reconnecting.
+        let retry_after = self
+            .retry_after
+            .or((self.status == StatusCode::SERVICE_UNAVAILABLE).then_some(UNAVAILABLE_RETRY_AFTER_SECS));
+        if let Some(secs) = retry_after {
             resp.headers_mut().insert("retry-after", secs.into());
         }
         resp.headers_mut().insert("content-language", poem::http::HeaderValue::from_static(locale.as_str()));
@@ -213,5 +223,31 @@ impl ApiResponse for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         poem::error::ResponseError::as_response(&self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::InfraError;
+    use domain::locale::Locale;
+
+    /// Regression: a backend outage answered 503 without `Retry-After`.
+    #[test]
+    fn an_unavailable_backend_answers_503_with_retry_after() {
+        let err = ApiError::from(InfraError::unavailable("redis", std::io::Error::other("Failed to route command.")));
+        let resp = err.render(Locale::default(), "r-1");
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
+    }
+
+    #[test]
+    fn an_explicit_retry_after_wins_and_other_statuses_get_none() {
+        let err = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "request.timeout").with_retry_after(1);
+        assert_eq!(err.render(Locale::default(), "").headers().get("retry-after").unwrap(), "1");
+        let internal = ApiError::from(InfraError::unexpected("redis", std::io::Error::other("x")));
+        let resp = internal.render(Locale::default(), "");
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(resp.headers().get("retry-after").is_none());
     }
 }

@@ -33,6 +33,9 @@ pub fn finish(raw: &str) -> String {
             }
         }
     }
+    crate::spec_constraints::email_format(&mut doc);
+    crate::spec_constraints::new_password_characters(&mut doc);
+    crate::spec_constraints::settings(&mut doc);
     serde_json::to_string(&doc).unwrap_or_else(|_| raw.to_owned())
 }
 

@@ -2,6 +2,9 @@
 
 use application::admin::{AdminService, DailySeriesService};
 use application::auth::{AuthService, RateLimitService};
+use application::chat::ChatService;
+use application::conversations::ConversationService;
+use application::groups::GroupService;
 use application::health::HealthService;
 use application::settings::SettingsService;
 use std::net::IpAddr;
@@ -53,6 +56,12 @@ pub struct HttpState {
     pub console: ConsoleOptions,
     /// Per-route-group quotas.
     pub rate_limits: Arc<RateLimitService>,
+    /// Chat: admin pushes and the chat numbers of the statistics.
+    pub chat: Arc<ChatService>,
+    /// Groups and their members.
+    pub groups: Arc<GroupService>,
+    /// Conversation lists, history, read positions, presence.
+    pub conversations: Arc<ConversationService>,
     /// Renders the Prometheus exposition; `None` disables `/metrics` content (tests without a recorder).
     pub metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>,
 }

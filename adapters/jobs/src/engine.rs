@@ -99,6 +99,19 @@ impl Engine {
         Ok(requested)
     }
 
+    /// Handles the tick of `name` fired at `fire` as apalis-cron would (lock, pause state, overlap, retries,
+    /// records) and returns once it is recorded. For tests and simulations that drive the scheduler with a
+    /// manual clock instead of running the workers; a tick later than `cron.misfire_grace_secs` by the
+    /// clock is skipped as missed, exactly as in production.
+    pub async fn fire_tick(self: &Arc<Self>, name: &TaskName, fire: DateTime<Utc>) -> Result<(), RunNowError> {
+        let task = self.task(name).ok_or_else(|| RunNowError::UnknownTask(name.to_string()))?;
+        if self.stopping.is_cancelled() {
+            return Err(RunNowError::ShuttingDown);
+        }
+        self.clone().handle(task, fire, Origin::Tick).await;
+        Ok(())
+    }
+
     /// Runs until `stop` is cancelled, then stops gracefully: no new ticks, running tasks get until their
     /// timeout (at most `shutdown_timeout`), then are cancelled and recorded as such.
     pub async fn run(self: Arc<Self>, stop: CancellationToken) {

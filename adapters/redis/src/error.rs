@@ -9,6 +9,18 @@ pub(crate) const BACKEND: &str = "redis";
 /// Server replies that mean "not now" rather than "never": the server is loading, busy or failing over.
 const TRANSIENT_REPLIES: [&str; 6] = ["LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "READONLY", "CLUSTERDOWN"];
 
+/// What fred says, as `ErrorKind::Unknown` with no server reply, when a command could not reach a connection:
+/// the client is between connections ("Failed to route command." while Redis is down, seen as a 500 before
+/// this list existed), not initialized yet, or a write failed and `max_command_attempts` is used up.
+const TRANSIENT_CLIENT_STATES: [&str; 6] = [
+    "not initialized",
+    "Failed to send command",
+    "Failed to route command",
+    "Too many failed write attempts",
+    "Missing expected connection",
+    "Max attempts exceeded",
+];
+
 /// Classifies a fred error for callers: anything a retry later could fix is `Unavailable`.
 pub(crate) fn infra(error: Error) -> InfraError {
     let transient = match error.kind() {
@@ -23,8 +35,7 @@ pub(crate) fn infra(error: Error) -> InfraError {
         ErrorKind::Unknown => {
             let details = error.details();
             TRANSIENT_REPLIES.iter().any(|reply| details.starts_with(reply))
-                || details.contains("not initialized")
-                || details.contains("Failed to send command")
+                || TRANSIENT_CLIENT_STATES.iter().any(|state| details.contains(state))
         }
         _ => false,
     };
@@ -52,6 +63,24 @@ mod tests {
         }
         let loading = Error::new(ErrorKind::Unknown, "LOADING Redis is loading the dataset in memory");
         assert!(matches!(infra(loading), InfraError::Unavailable { .. }));
+    }
+
+    /// Regression: while Redis was down, logins answered 500 because fred reports a command it cannot hand
+    /// to any connection as `Unknown` "Failed to route command." (fred 10.1 `router/commands.rs`).
+    #[test]
+    fn commands_without_a_connection_are_unavailable() {
+        for details in [
+            "Failed to route command.",
+            "Client is not initialized.",
+            "Failed to send command to router.",
+            "Too many failed write attempts.",
+            "Missing expected connection.",
+            "Max attempts exceeded",
+        ] {
+            let error = Error::new(ErrorKind::Unknown, details);
+            assert!(matches!(infra(error), InfraError::Unavailable { backend: "redis", .. }), "{details}");
+        }
+        assert!(matches!(infra(Error::new(ErrorKind::Routing, "x")), InfraError::Unavailable { .. }));
     }
 
     #[test]

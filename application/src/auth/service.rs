@@ -284,11 +284,20 @@ impl AuthService {
     /// Verifies an access token and that its session is still live: a revoked session's tokens stop
     /// working at the next request, not at expiry.
     pub async fn authenticate(&self, access_token: &str) -> Result<Principal, AuthError> {
+        Ok(self.authenticate_with_expiry(access_token).await?.0)
+    }
+
+    /// [`Self::authenticate`], also returning when the token expires: long-lived connections (WebSocket)
+    /// close at that instant instead of at their next request.
+    pub async fn authenticate_with_expiry(
+        &self,
+        access_token: &str,
+    ) -> Result<(Principal, chrono::DateTime<chrono::Utc>), AuthError> {
         let now = self.clock.now();
         let claims = self.tokens.verify(access_token, now)?;
         match self.sessions.get(claims.sid).await? {
             Some(session) if session.user_id == claims.sub && session.is_live(now) => {
-                Ok(Principal { user_id: claims.sub, role: claims.role, session_id: claims.sid })
+                Ok((Principal { user_id: claims.sub, role: claims.role, session_id: claims.sid }, claims.exp))
             }
             Some(session) if session.user_id != claims.sub => Err(TokenError::Invalid.into()),
             _ => Err(TokenError::Revoked.into()),

@@ -28,6 +28,8 @@ pub struct AppConfig {
     pub cron: CronConfig,
     /// Logging.
     pub log: LogConfig,
+    /// The WebSocket gateway's limits and timers.
+    pub ws: WsConfig,
 }
 
 /// HTTP server section.
@@ -321,4 +323,32 @@ pub struct LogConfig {
     pub max_backups: u32,
     /// Gzip rotated files.
     pub compress: bool,
+}
+
+/// WebSocket gateway section: every limit a client can hit, so operators size them (see docs/ws-protocol.md).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WsConfig {
+    /// Largest accepted frame; a larger one closes the socket with 1009.
+    pub max_frame_bytes: usize,
+    /// Largest serialized message body in a `send`; larger gets `chat.body_too_large`.
+    pub max_body_bytes: usize,
+    /// Frames per second per connection (token bucket, burst of the same size); excess gets `ws.rate_limited`.
+    pub messages_per_sec: u32,
+    /// Live connections one user may hold; the next is closed with 4004.
+    pub max_connections_per_user: u32,
+    /// Frames waiting to be written to one client; overflow closes it with 1013 (a slow consumer).
+    pub outbound_queue: usize,
+    /// Nothing received for this long closes the socket with 4008 (seconds).
+    pub idle_timeout_secs: u64,
+    /// Without a token in the subprotocol header, the `auth` frame must come within this (seconds).
+    pub auth_timeout_secs: u64,
+    /// How often a connection's presence is refreshed (seconds); clients are told to ping this often.
+    pub heartbeat_secs: u64,
+    /// A connection not refreshed for this long counts as gone (its instance died) (seconds).
+    pub presence_ttl_secs: u64,
+    /// How often the session behind a connection's token is re-checked (seconds).
+    pub session_check_secs: u64,
+    /// Most messages replayed per conversation by one `sync`.
+    pub sync_max_messages: u32,
 }

@@ -134,6 +134,25 @@ fn cron_keys_are_checked_by_name() {
 }
 
 #[test]
+fn ws_keys_are_checked_by_name() {
+    let c = load(&source("default", &[])).unwrap();
+    assert_eq!((c.ws.max_frame_bytes, c.ws.max_body_bytes, c.ws.messages_per_sec), (65536, 16384, 20));
+    assert_eq!((c.ws.max_connections_per_user, c.ws.outbound_queue), (5, 256));
+    let test = load(&source("test", &[])).unwrap();
+    assert_eq!((test.ws.heartbeat_secs, test.ws.presence_ttl_secs), (1, 3));
+    let err = load(&source("default", &[("EXCHANGE__WS__MAX_BODY_BYTES", "100000")])).unwrap_err();
+    assert_eq!(err.to_string(), "config key `ws.max_body_bytes`: expected a value from 16 to 65536, found 100000");
+    let err = load(&source("default", &[("EXCHANGE__WS__PRESENCE_TTL_SECS", "30")])).unwrap_err();
+    assert_eq!(key_of(err), "ws.presence_ttl_secs");
+    let err = load(&source("default", &[("EXCHANGE__WS__MESSAGES_PER_SEC", "0")])).unwrap_err();
+    assert_eq!(key_of(err), "ws.messages_per_sec");
+    let err = load(&source("default", &[("EXCHANGE__WS__OUTBOUND_QUEUE", "many")])).unwrap_err();
+    assert_eq!(key_of(err), "ws.outbound_queue");
+    let err = load(&source("default", &[("EXCHANGE__WS__MAX_FRAMES", "1")])).unwrap_err();
+    assert!(err.to_string().contains("ws.max_frames"), "{err}");
+}
+
+#[test]
 fn the_cron_page_url_must_be_an_http_address() {
     let c = load(&source("default", &[])).unwrap();
     assert!(c.cron.page_url.is_empty(), "no link by default");

@@ -124,6 +124,19 @@ pub(super) fn validate(c: &AppConfig) -> Result<(), ConfigError> {
     range(cr.probe_tasks, 1, 10_000, "cron.probe_tasks")?;
     range(cr.probe_work_ms, 0, 60_000, "cron.probe_work_ms")?;
 
+    let w = &c.ws;
+    range(w.max_frame_bytes, 1024, 16 * 1024 * 1024, "ws.max_frame_bytes")?;
+    range(w.max_body_bytes, 16, w.max_frame_bytes, "ws.max_body_bytes")?;
+    range(w.messages_per_sec, 1, 10_000, "ws.messages_per_sec")?;
+    range(w.max_connections_per_user, 1, 1_000, "ws.max_connections_per_user")?;
+    range(w.outbound_queue, 8, 1_000_000, "ws.outbound_queue")?;
+    range(w.heartbeat_secs, 1, 600, "ws.heartbeat_secs")?;
+    range(w.presence_ttl_secs, w.heartbeat_secs * 2, 3600, "ws.presence_ttl_secs")?;
+    range(w.idle_timeout_secs, w.heartbeat_secs * 2, 86_400, "ws.idle_timeout_secs")?;
+    range(w.auth_timeout_secs, 1, 600, "ws.auth_timeout_secs")?;
+    range(w.session_check_secs, 1, 3600, "ws.session_check_secs")?;
+    range(w.sync_max_messages, 1, 100_000, "ws.sync_max_messages")?;
+
     let l = &c.log;
     require(
         LEVELS.contains(&l.level.to_ascii_lowercase().as_str()),

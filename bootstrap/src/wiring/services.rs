@@ -5,6 +5,9 @@ use crate::config::AppConfig;
 use adapter_http::{ConsoleOptions, HttpOptions, HttpState};
 use application::admin::{AdminService, DailySeriesService};
 use application::auth::{AuthOptions, AuthService, RateLimitService};
+use application::chat::{ChatOptions, ChatPorts, ChatService};
+use application::conversations::ConversationService;
+use application::groups::GroupService;
 use application::health::HealthService;
 use application::settings::{SETTINGS_CHANGED_TOPIC, SettingsInvalidator, SettingsService};
 use domain::bus::Subscription;
@@ -30,6 +33,12 @@ pub struct Services {
     pub rate_limits: Arc<RateLimitService>,
     /// Readiness.
     pub health: HealthService,
+    /// Real-time chat (the WebSocket gateway and admin pushes).
+    pub chat: Arc<ChatService>,
+    /// Groups and their members.
+    pub groups: Arc<GroupService>,
+    /// Conversation lists, history, read positions, presence.
+    pub conversations: Arc<ConversationService>,
     /// Keeps the settings invalidation subscription alive.
     _settings_subscription: Option<Box<dyn Subscription>>,
 }
@@ -50,6 +59,46 @@ pub fn base_settings(config: &AppConfig) -> Settings {
         base.set(key, SettingValue::Integer(i64::from(value)));
     }
     base
+}
+
+/// The chat service over the chat ports, with the `ws` section's limits.
+fn chat_service(config: &AppConfig, p: &Ports) -> ChatService {
+    let ws = &config.ws;
+    ChatService::new(
+        ChatPorts {
+            users: p.users.clone(),
+            groups: p.groups.clone(),
+            conversations: p.conversations.clone(),
+            messages: p.messages.clone(),
+            sequences: p.sequences.clone(),
+            presence: p.presence.clone(),
+            bus: p.bus.clone(),
+            audit: p.audit.clone(),
+            clock: p.clock.clone(),
+        },
+        ChatOptions {
+            max_body_bytes: ws.max_body_bytes,
+            sync_max_messages: ws.sync_max_messages,
+            presence_ttl: Duration::from_secs(ws.presence_ttl_secs),
+            ..ChatOptions::default()
+        },
+    )
+}
+
+/// The gateway's limits from the `ws` section.
+pub fn ws_options(config: &AppConfig) -> adapter_ws::WsOptions {
+    let ws = &config.ws;
+    adapter_ws::WsOptions {
+        max_frame_bytes: ws.max_frame_bytes,
+        max_body_bytes: ws.max_body_bytes,
+        messages_per_sec: ws.messages_per_sec,
+        max_connections_per_user: ws.max_connections_per_user,
+        outbound_queue: ws.outbound_queue,
+        idle_timeout: Duration::from_secs(ws.idle_timeout_secs),
+        auth_timeout: Duration::from_secs(ws.auth_timeout_secs),
+        heartbeat: Duration::from_secs(ws.heartbeat_secs),
+        session_check: Duration::from_secs(ws.session_check_secs),
+    }
 }
 
 impl Services {
@@ -106,7 +155,36 @@ impl Services {
         let rate_limits =
             Arc::new(RateLimitService::new(p.rate_limiter.clone(), settings.clone(), config.rate_limit.enabled));
         let health = HealthService::new(p.probes.clone());
-        Ok(Self { ports, settings, auth, admin, dashboard, rate_limits, health, _settings_subscription: subscription })
+        let chat = Arc::new(chat_service(config, p));
+        let groups = Arc::new(GroupService::new(
+            p.groups.clone(),
+            p.users.clone(),
+            p.messages.clone(),
+            p.sequences.clone(),
+            settings.clone(),
+            p.clock.clone(),
+        ));
+        let conversations = Arc::new(ConversationService::new(
+            p.groups.clone(),
+            p.conversations.clone(),
+            p.messages.clone(),
+            p.presence.clone(),
+            p.users.clone(),
+            p.clock.clone(),
+        ));
+        Ok(Self {
+            ports,
+            settings,
+            auth,
+            admin,
+            dashboard,
+            rate_limits,
+            health,
+            chat,
+            groups,
+            conversations,
+            _settings_subscription: subscription,
+        })
     }
 
     /// What the HTTP adapter needs.
@@ -132,6 +210,9 @@ impl Services {
                 cron_port: None,
             },
             rate_limits: self.rate_limits.clone(),
+            chat: self.chat.clone(),
+            groups: self.groups.clone(),
+            conversations: self.conversations.clone(),
             metrics,
         }
     }

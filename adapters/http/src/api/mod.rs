@@ -2,6 +2,7 @@
 
 pub mod admin;
 mod auth;
+pub mod chat;
 mod json_body;
 mod me;
 mod models;
@@ -16,8 +17,10 @@ pub use security::BearerAuth;
 
 use crate::state::HttpState;
 use admin::{
-    AdminAuditApi, AdminAuditExportApi, AdminConsoleApi, AdminDailyApi, AdminSettingsApi, AdminStatsApi, AdminUsersApi,
+    AdminAuditApi, AdminAuditExportApi, AdminConsoleApi, AdminDailyApi, AdminPushApi, AdminSettingsApi, AdminStatsApi,
+    AdminUsersApi,
 };
+use chat::{ConversationsApi, GroupsApi, PresenceApi};
 use poem_openapi::{OpenApiService, Tags};
 
 /// Tags group operations in the docs.
@@ -27,6 +30,8 @@ pub enum ApiTags {
     Auth,
     /// The signed-in user's own account.
     Users,
+    /// Groups, conversations, history, read state and presence (sending is over the WebSocket).
+    Chat,
     /// The admin console's API (admin or super_admin role).
     Admin,
     /// Liveness, readiness and metrics, for load balancers and monitoring.
@@ -37,10 +42,14 @@ pub enum ApiTags {
 pub type Apis = (
     AuthApi,
     MeApi,
+    GroupsApi,
+    ConversationsApi,
+    PresenceApi,
     AdminUsersApi,
     AdminSettingsApi,
     AdminAuditApi,
     AdminStatsApi,
+    AdminPushApi,
     OpsApi,
     AdminDailyApi,
     AdminAuditExportApi,
@@ -52,10 +61,14 @@ pub fn service(state: HttpState) -> OpenApiService<Apis, ()> {
     let apis = (
         AuthApi::new(state.clone()),
         MeApi::new(state.clone()),
+        GroupsApi::new(state.clone()),
+        ConversationsApi::new(state.clone()),
+        PresenceApi::new(state.clone()),
         AdminUsersApi::new(state.clone()),
         AdminSettingsApi::new(state.clone()),
         AdminAuditApi::new(state.clone()),
         AdminStatsApi::new(state.clone()),
+        AdminPushApi::new(state.clone()),
         OpsApi::new(state.clone()),
         AdminDailyApi::new(state.clone()),
         AdminAuditExportApi::new(state.clone()),

@@ -2,6 +2,7 @@
 //! these handlers only resolve the caller, translate shapes, and pass the request metadata for the audit log.
 
 mod audit;
+mod push;
 mod audit_csv;
 mod audit_export;
 mod console;
@@ -11,6 +12,7 @@ mod stats;
 mod users;
 
 pub use audit::AdminAuditApi;
+pub use push::AdminPushApi;
 pub use audit_export::AdminAuditExportApi;
 pub use console::AdminConsoleApi;
 pub use daily::AdminDailyApi;

@@ -37,11 +37,24 @@ struct UserStatsDto {
     by_status: BTreeMap<String, u64>,
 }
 
+/// Chat numbers, across instances.
+#[derive(Object)]
+struct ChatStatsDto {
+    /// Users with at least one live WebSocket connection.
+    online_users: u64,
+    /// Live WebSocket connections.
+    connections: u64,
+    /// Messages stored since midnight UTC.
+    messages_today: u64,
+}
+
 /// Dashboard numbers.
 #[derive(Object)]
 struct StatsDto {
     /// Accounts.
     users: UserStatsDto,
+    /// Chat.
+    chat: ChatStatsDto,
 }
 
 #[OpenApi(prefix_path = "/api/v1/admin/stats", tag = "ApiTags::Admin")]
@@ -52,7 +65,10 @@ impl AdminStatsApi {
         let actor = self.state.admin.actor(&auth.0).await?;
         let stats = self.state.admin.stats(&actor).await?;
         let u = stats.users;
+        let (online_users, connections) = self.state.chat.presence_counts().await?;
+        let messages_today = self.state.chat.messages_today().await?;
         Ok(Json(StatsDto {
+            chat: ChatStatsDto { online_users, connections, messages_today },
             users: UserStatsDto {
                 total: u.total,
                 new_today: u.new_since,

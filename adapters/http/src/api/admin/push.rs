@@ -1,0 +1,104 @@
+//! `POST /api/v1/admin/push`: a system notice to one user, a group or everyone online, through the chat
+//! service (which checks the admin role again and writes the audit entry).
+
+use crate::api::ApiTags;
+use crate::api::json_body::JsonBody;
+use crate::api::security::BearerAuth;
+use crate::edge::RequestContext;
+use crate::problem::ApiError;
+use crate::state::HttpState;
+use application::chat::PushScope;
+use domain::chat::GroupId;
+use domain::ids::UserId;
+use domain::{ValidationError, Violation};
+use poem::Request;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// Push operations.
+pub struct AdminPushApi {
+    state: HttpState,
+}
+
+impl AdminPushApi {
+    /// Push operations over the application state.
+    pub fn new(state: HttpState) -> Self {
+        Self { state }
+    }
+}
+
+/// Who receives a push.
+#[derive(Debug, Clone, Copy, Enum, Deserialize)]
+#[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+enum Scope {
+    /// One user (`target_id` is the user id); not stored, reaches their open connections.
+    User,
+    /// A group (`target_id` is the group id); stored as a system message in the group's conversation.
+    Group,
+    /// Everyone connected now; not stored.
+    Online,
+}
+
+/// A notice to send.
+#[derive(Debug, Object, Deserialize)]
+#[oai(deny_unknown_fields, example)]
+#[serde(deny_unknown_fields)]
+struct PushRequest {
+    /// `user`, `group` or `online`.
+    scope: Scope,
+    /// The user or group id; required for `user` and `group`, refused for `online`.
+    target_id: Option<Uuid>,
+    /// The notice, 1-4000 characters.
+    #[oai(validator(min_length = 1, max_length = 4000))]
+    text: String,
+}
+
+impl poem_openapi::types::Example for PushRequest {
+    fn example() -> Self {
+        Self { scope: Scope::Online, target_id: None, text: "系统将于 22:00 UTC 维护 10 分钟。".into() }
+    }
+}
+
+/// What a push reached.
+#[derive(Debug, Object)]
+struct PushResponse {
+    /// Recipients online when it was sent (users for `user`/`group`, online users for `online`).
+    delivered: u64,
+    /// Id of the notice (the stored system message's id for `group`).
+    message_ids: Vec<Uuid>,
+}
+
+#[derive(ApiResponse)]
+enum Accepted {
+    /// Sent to the connections online now; offline group members get it with `sync`.
+    #[oai(status = 202)]
+    Accepted(Json<PushResponse>),
+}
+
+#[OpenApi(prefix_path = "/api/v1/admin/push", tag = "ApiTags::Admin")]
+impl AdminPushApi {
+    /// Sends a system notice to a user, a group or everyone online (admins only; audited as `chat.push`).
+    #[oai(path = "/", method = "post", operation_id = "admin_push")]
+    async fn push(&self, req: &Request, auth: BearerAuth, body: JsonBody<PushRequest>) -> Result<Accepted, ApiError> {
+        let actor = self.state.admin.actor(&auth.0).await?;
+        let body = body.0;
+        let target = |id: Option<Uuid>| id.ok_or_else(|| ValidationError::new("target_id", Violation::Required));
+        let scope = match body.scope {
+            Scope::User => PushScope::User(UserId(target(body.target_id)?)),
+            Scope::Group => PushScope::Group(GroupId(target(body.target_id)?)),
+            Scope::Online => {
+                if body.target_id.is_some() {
+                    return Err(
+                        ValidationError::new("target_id", Violation::InvalidFormat { expected: "nothing" }).into()
+                    );
+                }
+                PushScope::Online
+            }
+        };
+        let outcome = self.state.chat.push(&actor, scope, &body.text, &RequestContext::of(req).meta()).await?;
+        Ok(Accepted::Accepted(Json(PushResponse { delivered: outcome.delivered, message_ids: outcome.message_ids })))
+    }
+}

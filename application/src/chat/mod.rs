@@ -1,0 +1,17 @@
+//! Real-time chat use cases behind the WebSocket gateway: sending with exactly-once storage per client id,
+//! catch-up (`sync`), read positions, typing, presence announcements and admin pushes.
+//!
+//! Nothing here knows about WebSocket frames; the gateway translates frames to these calls and the
+//! [`events`] published on the bus back to frames.
+
+mod error;
+pub mod events;
+mod push;
+mod service;
+
+pub use error::ChatError;
+pub use push::{PushOutcome, PushScope};
+pub use service::{ChatOptions, ChatPorts, ChatService, SendInput, SendOutcome, SyncedConversation, Target};
+
+#[cfg(test)]
+mod tests;

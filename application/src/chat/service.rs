@@ -1,0 +1,498 @@
+//! ChatService: send, sync, read, typing and presence for the WebSocket gateway, over the chat ports.
+//!
+//! Sends follow the sequence protocol of `domain::chat`: reserve a seq, store the message durably, commit
+//! the seq, and only then ack and publish. A retried client message id finds the stored message and is
+//! acked again with the same seq, never stored or delivered twice. Delivery over the bus is at most once;
+//! `sync` (replay from storage after a cursor) is what makes a client's stream complete.
+
+use super::error::ChatError;
+use super::events::{ChatEvent, DELIVERY_TOPIC, Delivery, MessageView, PRESENCE_TOPIC, PresenceEvent};
+use crate::conversations::can_access;
+use domain::audit::AuditLog;
+use domain::bus::EventBus;
+use domain::chat::{
+    ClientMsgId, ConnectionId, ConversationId, ConversationStore, GroupId, GroupStore, HistoryQuery, MAX_HISTORY_LIMIT,
+    Message, MessageBody, MessageId, MessageKind, MessageStore, MessageStoreError, PresenceChange, PresenceStore,
+    SequenceAllocator,
+};
+use domain::clock::Clock;
+use domain::ids::UserId;
+use domain::user::UserRepository;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Limits and timers from the `ws` config section.
+#[derive(Clone, Debug)]
+pub struct ChatOptions {
+    /// Largest serialized body of a send.
+    pub max_body_bytes: usize,
+    /// Most messages one `sync` replays per conversation.
+    pub sync_max_messages: u32,
+    /// How long a connection stays present without a heartbeat.
+    pub presence_ttl: Duration,
+    /// Lease of a seq reservation (a crashed sender's seq is reusable after it).
+    pub seq_lease: Duration,
+    /// How long a send waits for a busy conversation's seq.
+    pub seq_wait: Duration,
+}
+
+impl Default for ChatOptions {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 16 * 1024,
+            sync_max_messages: 1000,
+            presence_ttl: Duration::from_secs(60),
+            seq_lease: Duration::from_secs(10),
+            seq_wait: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Where a send goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The direct conversation with this user.
+    User(UserId),
+    /// A group's conversation.
+    Group(GroupId),
+    /// A conversation by id.
+    Conversation(ConversationId),
+}
+
+/// One send, as the client framed it (validated here).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SendInput {
+    /// Where to.
+    pub target: Target,
+    /// The client's id for the message (dedupe key).
+    pub client_msg_id: String,
+    /// `text` or `custom` (`system` is refused: only the server writes those).
+    pub kind: MessageKind,
+    /// Body as JSON.
+    pub body: Value,
+}
+
+/// The stored message and whether this send was a retry of an earlier one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SendOutcome {
+    /// The stored message (the earlier one for a retry).
+    pub message: Message,
+    /// True when the client id was already stored: nothing new was stored or delivered.
+    pub duplicate: bool,
+}
+
+/// Replay of one conversation for `sync`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncedConversation {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// Messages after the cursor, ascending by seq.
+    pub messages: Vec<Message>,
+    /// Highest seq delivered (or the cursor if nothing was newer).
+    pub last_seq: u64,
+    /// More messages remain beyond `sync_max_messages`.
+    pub more: bool,
+}
+
+/// A stored message with the client id of a send: the sender's own retry, or a clash with another
+/// participant's id (client ids are unique per conversation, so clients should use UUIDs).
+fn own_retry(existing: Message, sender: UserId) -> Result<SendOutcome, ChatError> {
+    if existing.sender == Some(sender) {
+        Ok(SendOutcome { message: existing, duplicate: true })
+    } else {
+        Err(ChatError::ClientIdTaken)
+    }
+}
+
+/// How many sends a reservation may be retried after finding its seq stored by a crashed holder.
+const SEQ_RETRIES: usize = 3;
+
+/// The chat use cases.
+pub struct ChatService {
+    users: Arc<dyn UserRepository>,
+    groups: Arc<dyn GroupStore>,
+    conversations: Arc<dyn ConversationStore>,
+    messages: Arc<dyn MessageStore>,
+    sequences: Arc<dyn SequenceAllocator>,
+    presence: Arc<dyn PresenceStore>,
+    bus: Arc<dyn EventBus>,
+    audit: Arc<dyn AuditLog>,
+    clock: Arc<dyn Clock>,
+    options: ChatOptions,
+}
+
+/// The ports the chat service works on.
+#[derive(Clone)]
+pub struct ChatPorts {
+    /// Accounts (sender and recipient status).
+    pub users: Arc<dyn UserRepository>,
+    /// Groups and members.
+    pub groups: Arc<dyn GroupStore>,
+    /// Direct conversations and read positions.
+    pub conversations: Arc<dyn ConversationStore>,
+    /// Durable messages.
+    pub messages: Arc<dyn MessageStore>,
+    /// Per-conversation seqs.
+    pub sequences: Arc<dyn SequenceAllocator>,
+    /// Live connections.
+    pub presence: Arc<dyn PresenceStore>,
+    /// Cross-instance fan-out.
+    pub bus: Arc<dyn EventBus>,
+    /// Admin audit trail (pushes).
+    pub audit: Arc<dyn AuditLog>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl ChatService {
+    /// Wires the service to its ports.
+    pub fn new(ports: ChatPorts, options: ChatOptions) -> Self {
+        let ChatPorts { users, groups, conversations, messages, sequences, presence, bus, audit, clock } = ports;
+        Self { users, groups, conversations, messages, sequences, presence, bus, audit, clock, options }
+    }
+
+    /// The options in force (the gateway reports some of them in `welcome`).
+    pub fn options(&self) -> &ChatOptions {
+        &self.options
+    }
+
+    /// Refuses a user whose account is disabled or deleted.
+    pub async fn ensure_active(&self, user: UserId) -> Result<(), ChatError> {
+        match self.users.by_id(user).await? {
+            Some(u) if u.can_sign_in() => Ok(()),
+            _ => Err(ChatError::SenderDisabled),
+        }
+    }
+
+    async fn resolve(&self, sender: UserId, target: Target) -> Result<ConversationId, ChatError> {
+        let conversation = match target {
+            Target::User(peer) => ConversationId::direct(sender, peer),
+            Target::Group(group) => ConversationId::Group(group),
+            Target::Conversation(c) => c,
+        };
+        if !can_access(self.groups.as_ref(), sender, &conversation).await? {
+            return Err(ChatError::NotMember);
+        }
+        if let Some(peer) = conversation.peer_of(sender).filter(|p| *p != sender) {
+            match self.users.by_id(peer).await? {
+                Some(u) if u.can_sign_in() => {}
+                _ => return Err(ChatError::RecipientUnavailable),
+            }
+        }
+        Ok(conversation)
+    }
+
+    /// Who gets a conversation's events.
+    async fn participants(&self, conversation: &ConversationId) -> Result<Vec<UserId>, ChatError> {
+        Ok(match conversation {
+            ConversationId::Direct(a, b) if a == b => vec![*a],
+            ConversationId::Direct(a, b) => vec![*a, *b],
+            ConversationId::Group(g) => self.groups.members(*g).await?.into_iter().map(|m| m.user).collect(),
+        })
+    }
+
+    async fn publish(&self, recipients: Vec<UserId>, origin: Option<ConnectionId>, event: ChatEvent) {
+        if recipients.is_empty() {
+            return;
+        }
+        let delivery = Delivery { recipients, origin: origin.map(|c| c.0), event };
+        match serde_json::to_vec(&delivery) {
+            Ok(payload) => {
+                if let Err(err) = self.bus.publish(DELIVERY_TOPIC, &payload).await {
+                    tracing::warn!(error = %err, "chat delivery not published; recipients catch up with sync");
+                }
+            }
+            Err(err) => tracing::error!(error = %err, "chat delivery not serializable"),
+        }
+    }
+
+    /// Stores a message and delivers it to the conversation's other connections. Acks (returns) only
+    /// after the message is durably stored; a retry with the same client id returns the stored message.
+    #[tracing::instrument(skip(self, input), fields(%sender))]
+    pub async fn send(
+        &self,
+        sender: UserId,
+        origin: Option<ConnectionId>,
+        input: SendInput,
+    ) -> Result<SendOutcome, ChatError> {
+        let client_id = ClientMsgId::parse(&input.client_msg_id)?;
+        if input.kind == MessageKind::System {
+            return Err(domain::ValidationError::new(
+                "kind",
+                domain::Violation::InvalidFormat { expected: "text or custom" },
+            )
+            .into());
+        }
+        if input.body.to_string().len() > self.options.max_body_bytes {
+            return Err(ChatError::BodyTooLarge { max: self.options.max_body_bytes });
+        }
+        let body = MessageBody::parse(input.kind, &input.body)?;
+        self.ensure_active(sender).await?;
+        let conversation = self.resolve(sender, input.target).await?;
+        if let Some(existing) = self.messages.by_client_id(&conversation, &client_id).await? {
+            return own_retry(existing, sender);
+        }
+        let outcome = self.store(conversation, Some(sender), Some(client_id), input.kind, body).await?;
+        if outcome.duplicate {
+            return own_retry(outcome.message, sender);
+        }
+        if let ConversationId::Direct(..) = conversation
+            && let Err(err) = self.conversations.touch_direct(&conversation, outcome.message.created_at).await
+        {
+            tracing::warn!(error = %err, "direct conversation not recorded; it shows up at its next message");
+        }
+        let recipients = self.participants(&conversation).await?;
+        let event = ChatEvent::Message { message: MessageView::from(&outcome.message) };
+        self.publish(recipients, origin, event).await;
+        Ok(outcome)
+    }
+
+    /// Reserve -> insert -> commit, retrying when a crashed holder's seq turns out to be stored.
+    async fn store(
+        &self,
+        conversation: ConversationId,
+        sender: Option<UserId>,
+        client_id: Option<ClientMsgId>,
+        kind: MessageKind,
+        body: MessageBody,
+    ) -> Result<SendOutcome, ChatError> {
+        for _ in 0..SEQ_RETRIES {
+            let reservation =
+                self.sequences.reserve(&conversation, self.options.seq_lease, self.options.seq_wait).await?;
+            let message = Message {
+                id: MessageId::new(),
+                conversation,
+                sender,
+                client_id: client_id.clone(),
+                seq: reservation.seq,
+                kind,
+                body: body.clone(),
+                created_at: self.clock.now(),
+                edited_at: None,
+                recalled_at: None,
+            };
+            match self.messages.insert(&message).await {
+                Ok(()) => {
+                    if let Err(err) = self.sequences.commit(&reservation).await {
+                        // Stored under a seq whose lease ran out: the next reserver meets SeqTaken and
+                        // advances past it, so ordering still holds.
+                        tracing::warn!(error = %err, seq = message.seq, "seq commit after store failed");
+                    }
+                    return Ok(SendOutcome { message, duplicate: false });
+                }
+                Err(MessageStoreError::Duplicate(existing)) => {
+                    let _ = self.sequences.release(&reservation).await;
+                    return Ok(SendOutcome { message: *existing, duplicate: true });
+                }
+                Err(MessageStoreError::SeqTaken) => {
+                    self.sequences.advance_to(&conversation, reservation.seq).await?;
+                }
+                Err(err) => {
+                    let _ = self.sequences.release(&reservation).await;
+                    return Err(err.into());
+                }
+            }
+        }
+        Err(ChatError::Busy)
+    }
+
+    /// Stores a system message (no sender) in a conversation and delivers it to every participant.
+    pub async fn system_message(&self, conversation: ConversationId, text: &str) -> Result<Message, ChatError> {
+        let body = MessageBody::parse(MessageKind::System, &Value::String(text.to_owned()))?;
+        let outcome = self.store(conversation, None, None, MessageKind::System, body).await?;
+        let recipients = self.participants(&conversation).await?;
+        self.publish(recipients, None, ChatEvent::Message { message: MessageView::from(&outcome.message) }).await;
+        Ok(outcome.message)
+    }
+
+    /// Every conversation of `user`: direct ones with messages, and every group they belong to.
+    pub async fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationId>, ChatError> {
+        let mut all = self.conversations.direct_of(user).await?;
+        all.extend(self.groups.groups_of(user).await?.into_iter().map(|g| ConversationId::Group(g.id)));
+        all.sort();
+        all.dedup();
+        Ok(all)
+    }
+
+    /// Replays, per conversation of the user, what came after the client's cursor (or the read position
+    /// when the client gave none), ascending by seq, at most `sync_max_messages` per conversation.
+    #[tracing::instrument(skip(self, cursors), fields(%user, cursors = cursors.len()))]
+    pub async fn sync(
+        &self,
+        user: UserId,
+        cursors: &HashMap<ConversationId, u64>,
+    ) -> Result<Vec<SyncedConversation>, ChatError> {
+        self.ensure_active(user).await?;
+        let read: BTreeMap<ConversationId, u64> = self
+            .conversations
+            .read_states(user)
+            .await?
+            .into_iter()
+            .map(|r| (r.conversation, r.last_read_seq))
+            .collect();
+        let mut out = Vec::new();
+        for conversation in self.conversations_of(user).await? {
+            let cursor = cursors.get(&conversation).or_else(|| read.get(&conversation)).copied().unwrap_or_default();
+            out.push(self.replay(conversation, cursor).await?);
+        }
+        Ok(out)
+    }
+
+    /// Messages of one conversation after `cursor` (the caller checked access).
+    pub async fn replay(&self, conversation: ConversationId, cursor: u64) -> Result<SyncedConversation, ChatError> {
+        let cap = self.options.sync_max_messages as usize;
+        let mut messages: Vec<Message> = Vec::new();
+        let mut after = cursor;
+        let mut more = false;
+        loop {
+            let room = cap - messages.len();
+            if room == 0 {
+                more = self.messages.max_seq(&conversation).await? > after;
+                break;
+            }
+            let limit = room.min(MAX_HISTORY_LIMIT as usize) as u32;
+            let page = self.messages.history(&HistoryQuery::new(conversation, Some(after), None, limit)?).await?;
+            let full = page.len() == limit as usize;
+            if let Some(last) = page.last() {
+                after = last.seq;
+            }
+            messages.extend(page);
+            if !full {
+                break;
+            }
+        }
+        Ok(SyncedConversation { conversation, messages, last_seq: after, more })
+    }
+
+    /// Whether `user` may see `conversation` (participant or member).
+    pub async fn can_access(&self, user: UserId, conversation: &ConversationId) -> Result<bool, ChatError> {
+        Ok(can_access(self.groups.as_ref(), user, conversation).await?)
+    }
+
+    /// Moves the user's read position forward and tells their other connections and a direct peer.
+    pub async fn read(
+        &self,
+        user: UserId,
+        origin: Option<ConnectionId>,
+        conversation: ConversationId,
+        seq: u64,
+    ) -> Result<u64, ChatError> {
+        if !self.can_access(user, &conversation).await? {
+            return Err(ChatError::NotMember);
+        }
+        let stored = self.conversations.mark_read(user, &conversation, seq).await?;
+        let mut recipients = vec![user];
+        recipients.extend(conversation.peer_of(user).filter(|p| *p != user));
+        let event = ChatEvent::Read { conversation: conversation.to_string(), user_id: user, seq: stored };
+        self.publish(recipients, origin, event).await;
+        Ok(stored)
+    }
+
+    /// Tells the other participants that `user` is typing (not stored).
+    pub async fn typing(&self, user: UserId, conversation: ConversationId) -> Result<(), ChatError> {
+        if !self.can_access(user, &conversation).await? {
+            return Err(ChatError::NotMember);
+        }
+        let recipients: Vec<UserId> =
+            self.participants(&conversation).await?.into_iter().filter(|u| *u != user).collect();
+        let event = ChatEvent::Typing { conversation: conversation.to_string(), user_id: user };
+        self.publish(recipients, None, event).await;
+        Ok(())
+    }
+
+    async fn announce(&self, user: UserId, online: bool) {
+        let event = PresenceEvent { user_id: user, online, at: self.clock.now() };
+        match serde_json::to_vec(&event) {
+            Ok(payload) => {
+                if let Err(err) = self.bus.publish(PRESENCE_TOPIC, &payload).await {
+                    tracing::warn!(error = %err, %user, "presence change not published");
+                }
+            }
+            Err(err) => tracing::error!(error = %err, "presence event not serializable"),
+        }
+    }
+
+    /// Registers a connection; announces the user online on their first live connection anywhere.
+    pub async fn connect(&self, user: UserId, conn: ConnectionId) -> Result<(), ChatError> {
+        let change = self.presence.connect(user, conn, self.options.presence_ttl, self.clock.now()).await?;
+        if change == PresenceChange::CameOnline {
+            self.announce(user, true).await;
+        }
+        Ok(())
+    }
+
+    /// Keeps a connection present; re-registers it if it had expired (a stall longer than the TTL).
+    pub async fn heartbeat(&self, user: UserId, conn: ConnectionId) -> Result<(), ChatError> {
+        if !self.presence.heartbeat(user, conn, self.options.presence_ttl, self.clock.now()).await? {
+            self.connect(user, conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes a connection; announces the user offline when it was their last one anywhere.
+    pub async fn disconnect(&self, user: UserId, conn: ConnectionId) -> Result<(), ChatError> {
+        if self.presence.disconnect(user, conn, self.clock.now()).await? == PresenceChange::WentOffline {
+            self.announce(user, false).await;
+        }
+        Ok(())
+    }
+
+    /// Drops connections whose instance stopped refreshing them and announces those users offline.
+    pub async fn sweep_presence(&self) -> Result<usize, ChatError> {
+        let gone = self.presence.sweep(self.clock.now()).await?;
+        for user in &gone {
+            self.announce(*user, false).await;
+        }
+        Ok(gone.len())
+    }
+
+    /// Which of `users` are online now.
+    pub async fn online(&self, users: &[UserId]) -> Result<Vec<UserId>, ChatError> {
+        Ok(self.presence.online(users, self.clock.now()).await?)
+    }
+
+    /// Users online and live connections across instances.
+    pub async fn presence_counts(&self) -> Result<(u64, u64), ChatError> {
+        Ok(self.presence.counts(self.clock.now()).await?)
+    }
+
+    pub(super) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    pub(super) fn audit(&self) -> &dyn AuditLog {
+        self.audit.as_ref()
+    }
+
+    pub(super) async fn user_exists(&self, user: UserId) -> Result<bool, ChatError> {
+        Ok(self.users.by_id(user).await?.is_some())
+    }
+
+    /// A group's member ids, `None` when there is no such group.
+    pub(super) async fn group_members(&self, group: GroupId) -> Result<Option<Vec<UserId>>, ChatError> {
+        if self.groups.get(group).await?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(self.groups.members(group).await?.into_iter().map(|m| m.user).collect()))
+    }
+
+    pub(super) async fn deliver(&self, recipients: Vec<UserId>, event: ChatEvent) {
+        self.publish(recipients, None, event).await;
+    }
+
+    /// Publishes an event on a topic every instance delivers to all its connections.
+    pub(super) async fn broadcast(&self, topic: &str, event: ChatEvent) -> Result<(), ChatError> {
+        let payload = serde_json::to_vec(&event)
+            .map_err(|e| ChatError::Unavailable(domain::InfraError::unexpected("bus", e.to_string())))?;
+        Ok(self.bus.publish(topic, &payload).await?)
+    }
+
+    /// Messages stored since the start of today (UTC).
+    pub async fn messages_today(&self) -> Result<u64, ChatError> {
+        let now = self.clock.now();
+        let midnight = now.date_naive().and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(now);
+        Ok(self.messages.count_since(midnight).await?)
+    }
+}

@@ -1,0 +1,387 @@
+//! ChatService on the memory adapters: exactly-once sends, access rules, sync, read, presence, pushes.
+
+use super::events::{BROADCAST_TOPIC, ChatEvent, DELIVERY_TOPIC, Delivery, PRESENCE_TOPIC, PresenceEvent};
+use super::*;
+use crate::{Actor, RequestMeta};
+use adapter_memory::{
+    MemoryAuditLog, MemoryConversationStore, MemoryEventBus, MemoryGroupStore, MemoryMessageStore, MemoryPresenceStore,
+    MemorySequenceAllocator, MemoryUserRepository,
+};
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use domain::audit::{AuditLog, AuditQuery};
+use domain::bus::{BusHandler, EventBus, Subscription};
+use domain::chat::{ConnectionId, ConversationId, Group, GroupId, GroupMember, GroupName, MemberRole, MessageKind};
+use domain::chat::{GroupStore, MessageStore};
+use domain::clock::Clock;
+use domain::ids::UserId;
+use domain::locale::Locale;
+use domain::user::{Email, PasswordHash, Role, User, UserRepository, UserStatus, Username};
+use domain::{Coded, ErrorKind};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// A clock the test moves.
+struct TestClock(Mutex<DateTime<Utc>>);
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl TestClock {
+    fn advance(&self, by: ChronoDuration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+/// Forwards every bus event to a channel.
+struct Tap(mpsc::UnboundedSender<(String, Vec<u8>)>);
+
+impl BusHandler for Tap {
+    fn handle(&self, topic: &str, payload: &[u8]) {
+        let _ = self.0.send((topic.to_owned(), payload.to_vec()));
+    }
+}
+
+struct World {
+    chat: ChatService,
+    users: Arc<MemoryUserRepository>,
+    groups: Arc<MemoryGroupStore>,
+    messages: Arc<MemoryMessageStore>,
+    audit: Arc<MemoryAuditLog>,
+    clock: Arc<TestClock>,
+    events: mpsc::UnboundedReceiver<(String, Vec<u8>)>,
+    _subs: Vec<Box<dyn Subscription>>,
+}
+
+async fn world_with(options: ChatOptions) -> World {
+    let users = Arc::new(MemoryUserRepository::default());
+    let groups = Arc::new(MemoryGroupStore::default());
+    let messages = Arc::new(MemoryMessageStore::default());
+    let audit = Arc::new(MemoryAuditLog::default());
+    let bus = Arc::new(MemoryEventBus::default());
+    let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
+    let (tx, events) = mpsc::unbounded_channel();
+    let mut subs = Vec::new();
+    for topic in [DELIVERY_TOPIC, PRESENCE_TOPIC, BROADCAST_TOPIC] {
+        subs.push(bus.subscribe(topic, Arc::new(Tap(tx.clone()))).await.unwrap());
+    }
+    let chat = ChatService::new(
+        ChatPorts {
+            users: users.clone(),
+            groups: groups.clone(),
+            conversations: Arc::new(MemoryConversationStore::default()),
+            messages: messages.clone(),
+            sequences: Arc::new(MemorySequenceAllocator::default()),
+            presence: Arc::new(MemoryPresenceStore::default()),
+            bus,
+            audit: audit.clone(),
+            clock: clock.clone(),
+        },
+        options,
+    );
+    World { chat, users, groups, messages, audit, clock, events, _subs: subs }
+}
+
+async fn world() -> World {
+    world_with(ChatOptions::default()).await
+}
+
+impl World {
+    async fn user(&self, name: &str, role: Role) -> UserId {
+        let now = self.clock.now();
+        let user = User {
+            id: UserId::new(),
+            username: Username::parse(name).unwrap(),
+            email: Email::parse(&format!("{name}@example.com")).unwrap(),
+            password_hash: PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"),
+            role,
+            status: UserStatus::Active,
+            locale: Locale::En,
+            created_at: now,
+            updated_at: now,
+            last_login_at: None,
+            deleted_at: None,
+        };
+        self.users.create(&user).await.unwrap();
+        user.id
+    }
+
+    async fn set_status(&self, id: UserId, status: UserStatus, deleted: bool) {
+        let mut user = self.users.by_id_any(id).await.unwrap().unwrap();
+        user.status = status;
+        if deleted {
+            user.deleted_at = Some(self.clock.now());
+        }
+        self.users.update(&user).await.unwrap();
+    }
+
+    async fn group(&self, owner: UserId, members: &[UserId]) -> GroupId {
+        let now = self.clock.now();
+        let group = Group {
+            id: GroupId::new(),
+            name: GroupName::parse("team").unwrap(),
+            owner,
+            created_at: now,
+            updated_at: now,
+        };
+        let member = |user, role| GroupMember { group: group.id, user, role, joined_at: now };
+        self.groups.create(&group, &member(owner, MemberRole::Owner)).await.unwrap();
+        for m in members {
+            self.groups.add_member(&member(*m, MemberRole::Member), 1000).await.unwrap();
+        }
+        group.id
+    }
+
+    /// The next bus event (bounded wait so a missing event fails instead of hanging).
+    async fn next_event(&mut self) -> (String, Vec<u8>) {
+        tokio::time::timeout(Duration::from_secs(5), self.events.recv()).await.expect("no bus event").unwrap()
+    }
+
+    async fn next_delivery(&mut self) -> Delivery {
+        loop {
+            let (topic, payload) = self.next_event().await;
+            if topic == DELIVERY_TOPIC {
+                return serde_json::from_slice(&payload).unwrap();
+            }
+        }
+    }
+
+    async fn next_presence(&mut self) -> PresenceEvent {
+        loop {
+            let (topic, payload) = self.next_event().await;
+            if topic == PRESENCE_TOPIC {
+                return serde_json::from_slice(&payload).unwrap();
+            }
+        }
+    }
+
+    /// Lets the dispatcher run and returns what arrived meanwhile.
+    async fn drain(&mut self) -> Vec<(String, Vec<u8>)> {
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let mut out = Vec::new();
+        while let Ok(e) = self.events.try_recv() {
+            out.push(e);
+        }
+        out
+    }
+}
+
+fn text(target: Target, client: &str, body: &str) -> SendInput {
+    SendInput { target, client_msg_id: client.into(), kind: MessageKind::Text, body: json!(body) }
+}
+
+#[tokio::test]
+async fn a_direct_send_is_stored_then_delivered_to_both_but_not_to_its_origin() {
+    let mut w = world().await;
+    let (alice, bob) = (w.user("alice", Role::User).await, w.user("bob", Role::User).await);
+    let conn = ConnectionId::new();
+    let out = w.chat.send(alice, Some(conn), text(Target::User(bob), "c1", "hello")).await.unwrap();
+    assert!(!out.duplicate);
+    assert_eq!(out.message.seq, 1);
+    assert_eq!(out.message.conversation, ConversationId::direct(alice, bob));
+    assert_eq!(w.messages.max_seq(&out.message.conversation).await.unwrap(), 1, "stored before the ack");
+    let delivery = w.next_delivery().await;
+    let mut recipients = delivery.recipients.clone();
+    recipients.sort();
+    let mut expected = vec![alice, bob];
+    expected.sort();
+    assert_eq!(recipients, expected);
+    assert_eq!(delivery.origin, Some(conn.0));
+    match delivery.event {
+        ChatEvent::Message { message } => {
+            assert_eq!((message.seq, message.body.clone()), (1, json!("hello")));
+            assert_eq!(message.sender_id, Some(alice));
+        }
+        other => panic!("expected a message, got {other:?}"),
+    }
+    let clash = w.chat.send(bob, None, text(Target::Conversation(out.message.conversation), "c1", "hi")).await;
+    assert_eq!(clash.unwrap_err().code(), "chat.client_id_taken", "never acks someone else's message");
+    let second = w.chat.send(bob, None, text(Target::Conversation(out.message.conversation), "c2", "hi")).await;
+    assert_eq!(second.unwrap().message.seq, 2);
+}
+
+#[tokio::test]
+async fn a_retried_client_id_is_stored_and_delivered_once_and_acked_with_the_same_seq() {
+    let mut w = world().await;
+    let (alice, bob) = (w.user("alice", Role::User).await, w.user("bob", Role::User).await);
+    let first = w.chat.send(alice, None, text(Target::User(bob), "same", "once")).await.unwrap();
+    let again = w.chat.send(alice, None, text(Target::User(bob), "same", "once")).await.unwrap();
+    assert!(again.duplicate);
+    assert_eq!((again.message.id, again.message.seq), (first.message.id, first.message.seq));
+    assert_eq!(w.messages.max_seq(&first.message.conversation).await.unwrap(), 1);
+    w.next_delivery().await;
+    assert!(w.drain().await.iter().all(|(t, _)| t != DELIVERY_TOPIC), "the retry is not delivered again");
+}
+
+#[tokio::test]
+async fn group_sends_reach_every_member_and_outsiders_are_refused() {
+    let mut w = world().await;
+    let (owner, m1, m2, outsider) = (
+        w.user("owner", Role::User).await,
+        w.user("member1", Role::User).await,
+        w.user("member2", Role::User).await,
+        w.user("outsider", Role::User).await,
+    );
+    let g = w.group(owner, &[m1, m2]).await;
+    let out = w.chat.send(m1, None, text(Target::Group(g), "g1", "hey")).await.unwrap();
+    assert_eq!(out.message.conversation, ConversationId::Group(g));
+    let mut recipients = w.next_delivery().await.recipients;
+    recipients.sort();
+    let mut expected = vec![owner, m1, m2];
+    expected.sort();
+    assert_eq!(recipients, expected);
+    let refused = w.chat.send(outsider, None, text(Target::Group(g), "x", "let me in")).await.unwrap_err();
+    assert_eq!(refused.code(), "chat.not_member");
+    let unknown = w.chat.send(m1, None, text(Target::Group(GroupId::new()), "x", "?")).await.unwrap_err();
+    assert_eq!(unknown.code(), "chat.not_member");
+    let (a, b) = (UserId::new(), UserId::new());
+    let foreign = w.chat.send(m1, None, text(Target::Conversation(ConversationId::direct(a, b)), "x", "?")).await;
+    assert_eq!(foreign.unwrap_err().code(), "chat.not_member");
+    assert_eq!(w.chat.typing(outsider, ConversationId::Group(g)).await.unwrap_err().code(), "chat.not_member");
+    assert_eq!(w.chat.read(outsider, None, ConversationId::Group(g), 1).await.unwrap_err().code(), "chat.not_member");
+}
+
+#[tokio::test]
+async fn disabled_or_deleted_users_neither_send_nor_receive_direct_messages() {
+    let w = world().await;
+    let (alice, bob, carol) =
+        (w.user("alice", Role::User).await, w.user("bob", Role::User).await, w.user("carol", Role::User).await);
+    w.set_status(bob, UserStatus::Disabled, false).await;
+    let err = w.chat.send(alice, None, text(Target::User(bob), "c", "hi")).await.unwrap_err();
+    assert_eq!((err.code(), err.kind()), ("chat.recipient_unavailable", ErrorKind::NotFound));
+    assert_eq!(
+        w.chat.send(bob, None, text(Target::User(alice), "c", "hi")).await.unwrap_err().code(),
+        "chat.sender_disabled"
+    );
+    w.set_status(carol, UserStatus::Active, true).await;
+    let err = w.chat.send(alice, None, text(Target::User(carol), "c", "hi")).await.unwrap_err();
+    assert_eq!(err.code(), "chat.recipient_unavailable");
+    let err = w.chat.send(alice, None, text(Target::User(UserId::new()), "c", "hi")).await.unwrap_err();
+    assert_eq!(err.code(), "chat.recipient_unavailable");
+    assert!(w.chat.send(alice, None, text(Target::User(alice), "c", "note to self")).await.is_ok());
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_its_own_code_and_nothing_is_stored() {
+    let w = world_with(ChatOptions { max_body_bytes: 64, ..ChatOptions::default() }).await;
+    let (alice, bob) = (w.user("alice", Role::User).await, w.user("bob", Role::User).await);
+    let big = "x".repeat(100);
+    let err = w.chat.send(alice, None, text(Target::User(bob), "c", &big)).await.unwrap_err();
+    assert_eq!((err.code(), err.params()), ("chat.body_too_large", vec![("max", "64".to_owned())]));
+    let err = w.chat.send(alice, None, text(Target::User(bob), "", "hi")).await.unwrap_err();
+    assert_eq!(err.code(), "validation.required");
+    let err = w.chat.send(alice, None, text(Target::User(bob), "c", "   ")).await.unwrap_err();
+    assert_eq!(err.code(), "validation.required");
+    let system = SendInput { kind: MessageKind::System, ..text(Target::User(bob), "c", "fake notice") };
+    assert_eq!(w.chat.send(alice, None, system).await.unwrap_err().kind(), ErrorKind::Invalid);
+    let custom =
+        SendInput { kind: MessageKind::Custom, body: json!({"sticker": 3}), ..text(Target::User(bob), "k", "") };
+    assert_eq!(w.chat.send(alice, None, custom).await.unwrap().message.seq, 1, "only the valid one is stored");
+}
+
+#[tokio::test]
+async fn sync_replays_exactly_what_came_after_each_cursor_in_order() {
+    let w = world_with(ChatOptions { sync_max_messages: 150, ..ChatOptions::default() }).await;
+    let (alice, bob, carol) =
+        (w.user("alice", Role::User).await, w.user("bob", Role::User).await, w.user("carol", Role::User).await);
+    let g = w.group(carol, &[alice]).await;
+    for i in 0..5 {
+        w.chat.send(bob, None, text(Target::User(alice), &format!("b{i}"), &format!("m{i}"))).await.unwrap();
+    }
+    for i in 0..160 {
+        w.chat.send(carol, None, text(Target::Group(g), &format!("g{i}"), "bulk")).await.unwrap();
+    }
+    let direct = ConversationId::direct(alice, bob);
+    let group = ConversationId::Group(g);
+    let synced = w.chat.sync(alice, &HashMap::from([(direct, 2)])).await.unwrap();
+    let by: HashMap<_, _> = synced.into_iter().map(|s| (s.conversation, s)).collect();
+    let d = &by[&direct];
+    assert_eq!(d.messages.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![3, 4, 5]);
+    assert_eq!((d.last_seq, d.more), (5, false));
+    let gr = &by[&group];
+    assert_eq!(gr.messages.len(), 150, "capped at sync_max_messages");
+    assert_eq!((gr.messages[0].seq, gr.last_seq, gr.more), (1, 150, true));
+    assert!(gr.messages.windows(2).all(|p| p[1].seq == p[0].seq + 1));
+    // without a cursor the read position is the start
+    w.chat.read(alice, None, direct, 4).await.unwrap();
+    let synced = w.chat.sync(alice, &HashMap::new()).await.unwrap();
+    let d = synced.iter().find(|s| s.conversation == direct).unwrap();
+    assert_eq!(d.messages.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![5]);
+    assert!(w.chat.sync(bob, &HashMap::from([(group, 0)])).await.unwrap().iter().all(|s| s.conversation != group));
+}
+
+#[tokio::test]
+async fn read_positions_only_move_forward_and_tell_the_peer() {
+    let mut w = world().await;
+    let (alice, bob) = (w.user("alice", Role::User).await, w.user("bob", Role::User).await);
+    let direct = ConversationId::direct(alice, bob);
+    assert_eq!(w.chat.read(alice, None, direct, 7).await.unwrap(), 7);
+    assert_eq!(w.chat.read(alice, None, direct, 3).await.unwrap(), 7);
+    let delivery = w.next_delivery().await;
+    assert!(delivery.recipients.contains(&bob) && delivery.recipients.contains(&alice));
+    assert!(matches!(delivery.event, ChatEvent::Read { seq: 7, user_id, .. } if user_id == alice));
+}
+
+#[tokio::test]
+async fn presence_is_announced_on_the_first_and_last_connection_and_by_the_sweep() {
+    let mut w = world().await;
+    let alice = w.user("alice", Role::User).await;
+    let (c1, c2) = (ConnectionId::new(), ConnectionId::new());
+    w.chat.connect(alice, c1).await.unwrap();
+    w.chat.connect(alice, c2).await.unwrap();
+    let first = w.next_presence().await;
+    assert_eq!((first.user_id, first.online), (alice, true));
+    w.chat.disconnect(alice, c1).await.unwrap();
+    assert!(w.drain().await.iter().all(|(t, _)| t != PRESENCE_TOPIC), "one connection left: no announcement");
+    assert_eq!(w.chat.online(&[alice]).await.unwrap(), vec![alice]);
+    w.chat.disconnect(alice, c2).await.unwrap();
+    assert!(!w.next_presence().await.online);
+    // a connection whose instance died is swept after its TTL
+    w.chat.connect(alice, c1).await.unwrap();
+    assert!(w.next_presence().await.online);
+    w.clock.advance(ChronoDuration::seconds(61));
+    assert_eq!(w.chat.sweep_presence().await.unwrap(), 1);
+    assert!(!w.next_presence().await.online);
+    assert!(w.chat.online(&[alice]).await.unwrap().is_empty());
+    // a heartbeat after expiry re-registers
+    w.chat.heartbeat(alice, c1).await.unwrap();
+    assert_eq!(w.chat.presence_counts().await.unwrap(), (1, 1));
+}
+
+#[tokio::test]
+async fn pushes_need_an_admin_reach_their_scope_and_are_audited() {
+    let mut w = world().await;
+    let (admin, alice, bob) =
+        (w.user("admin", Role::Admin).await, w.user("alice", Role::User).await, w.user("bob", Role::User).await);
+    let actor = |id, role| Actor { id, username: "someone".into(), role };
+    let meta = RequestMeta::default();
+    let err = w.chat.push(&actor(alice, Role::User), PushScope::Online, "hi", &meta).await.unwrap_err();
+    assert_eq!(err.code(), "auth.forbidden");
+    let admin_actor = actor(admin, Role::Admin);
+    w.chat.connect(alice, ConnectionId::new()).await.unwrap();
+    let out = w.chat.push(&admin_actor, PushScope::User(alice), "maintenance", &meta).await.unwrap();
+    assert_eq!((out.delivered, out.message_ids.len()), (1, 1));
+    let delivery = w.next_delivery().await;
+    assert_eq!(delivery.recipients, vec![alice]);
+    assert!(matches!(delivery.event, ChatEvent::Push { ref text, .. } if text == "maintenance"));
+    let g = w.group(bob, &[alice]).await;
+    let out = w.chat.push(&admin_actor, PushScope::Group(g), "group notice", &meta).await.unwrap();
+    assert_eq!(out.delivered, 1, "alice is online, bob is not");
+    let stored = w.messages.max_seq(&ConversationId::Group(g)).await.unwrap();
+    assert_eq!(stored, 1, "a group push is a stored system message");
+    let unknown = w.chat.push(&admin_actor, PushScope::Group(GroupId::new()), "x", &meta).await.unwrap_err();
+    assert_eq!(unknown.code(), "chat.target_not_found");
+    let unknown = w.chat.push(&admin_actor, PushScope::User(UserId::new()), "x", &meta).await.unwrap_err();
+    assert_eq!(unknown.code(), "chat.target_not_found");
+    let out = w.chat.push(&admin_actor, PushScope::Online, "all", &meta).await.unwrap();
+    assert_eq!(out.delivered, 1);
+    let entries = w.audit.list(&AuditQuery::default()).await.unwrap();
+    assert_eq!(entries.items.iter().filter(|e| e.action == "chat.push").count(), 3);
+    assert!(entries.items.iter().any(|e| e.target == format!("group:{g}")));
+}
