@@ -2,20 +2,20 @@
 //! these handlers only resolve the caller, translate shapes, and pass the request metadata for the audit log.
 
 mod audit;
-mod push;
 mod audit_csv;
 mod audit_export;
 mod console;
 mod daily;
+mod push;
 mod settings;
 mod stats;
 mod users;
 
 pub use audit::AdminAuditApi;
-pub use push::AdminPushApi;
 pub use audit_export::AdminAuditExportApi;
 pub use console::AdminConsoleApi;
 pub use daily::AdminDailyApi;
+pub use push::AdminPushApi;
 pub use settings::AdminSettingsApi;
 pub use stats::AdminStatsApi;
 pub use users::AdminUsersApi;
