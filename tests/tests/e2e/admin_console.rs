@@ -77,6 +77,11 @@ async fn open(browser: &Client, view: &str) -> Result<(), CmdError> {
     until(browser, &format!("the {view} view"), &format!(r#"document.body.dataset.ready === "{view}""#)).await
 }
 
+/// Moves to a view by its address fragment (no reload, so the page's state and listeners stay).
+async fn visit(browser: &Client, hash: &str) -> Result<(), CmdError> {
+    browser.execute("location.hash = arguments[0];", vec![Value::String(hash.to_owned())]).await.map(|_| ())
+}
+
 async fn confirm(browser: &Client) -> Result<(), CmdError> {
     until(browser, "the confirmation dialog", "document.querySelector('#confirm-dialog').open").await?;
     browser.find(Locator::Id("confirm-ok")).await?.click().await
@@ -155,6 +160,14 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         assert_ne!(renewed["refresh_token"], token["refresh_token"], "the refresh token rotated");
         assert_eq!(api.get("/api/v1/admin/console", Some(&renewed_access)).await.status, 200);
         let access = renewed_access;
+        // From here on the page is not reloaded: collect any Content-Security-Policy violation it causes.
+        browser
+            .execute(
+                "window.cspViolations = []; document.addEventListener('securitypolicyviolation', \
+                 (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));",
+                vec![],
+            )
+            .await?;
 
         // Users: find the victim by search.
         open(browser, "users").await?;
@@ -194,7 +207,7 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
 
         // Disable the victim: confirmed, then their API token stops working at once.
         let victim_id = victim["id"].as_str().expect("id");
-        browser.goto(&format!("{base}/admin#/users/{victim_id}")).await?;
+        visit(browser, &format!("#/users/{victim_id}")).await?;
         until(browser, "the victim's page", r#"document.querySelector('#view-user').dataset.status === "active""#).await?;
         browser.find(Locator::Css(".act-disable")).await?.click().await?;
         confirm(browser).await?;
@@ -207,7 +220,7 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         // A refused action shows the API's localized error in the dialog: admins cannot disable themselves.
         let own = api.get("/api/v1/admin/console", Some(&admin.access)).await;
         let own_id = own.body["me"]["id"].as_str().expect("me.id").to_owned();
-        browser.goto(&format!("{base}/admin#/users/{own_id}")).await?;
+        visit(browser, &format!("#/users/{own_id}")).await?;
         until(browser, "the admin's own page", r#"document.querySelector('#user-title').textContent === "console_admin""#).await?;
         browser.find(Locator::Css(".act-disable")).await?.click().await?;
         confirm(browser).await?;
@@ -284,7 +297,7 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         let caption = browser.find(Locator::Css("#chart-new-users figcaption")).await?.text().await?;
         assert_eq!(caption, "New users per day");
         shoot(browser, "dashboard-en").await?;
-        browser.goto(&format!("{base}/admin#/users/{own_id}")).await?;
+        visit(browser, &format!("#/users/{own_id}")).await?;
         until(browser, "the admin's own page", r#"document.querySelector('#user-title').textContent === "console_admin""#).await?;
         browser.find(Locator::Css(".act-delete")).await?.click().await?;
         confirm(browser).await?;
@@ -303,6 +316,11 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         assert_eq!(fits, Value::Bool(true), "no horizontal overflow on a phone");
         shoot(browser, "users-phone").await?;
         browser.set_window_size(1400, 1000).await?;
+
+        // Nothing was fetched from another origin, and nothing the page did broke its own policy.
+        let foreign = js(browser, "performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith(location.origin))").await?;
+        assert_eq!(foreign, json!([]), "every resource comes from this server");
+        assert_eq!(js(browser, "window.cspViolations").await?, json!([]), "no CSP violation");
 
         // Sign out: the session ends on the server too.
         browser.find(Locator::Id("logout")).await?.click().await?;
