@@ -284,10 +284,6 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         until(browser, "every entry", "document.querySelectorAll('#audit > tbody > tr').length >= 5").await?;
         shoot(browser, "audit").await?;
 
-        // Push form (the endpoint's own test lives with the gateway).
-        open(browser, "push").await?;
-        shoot(browser, "push").await?;
-
         // Language: switching re-labels the page and the API's messages follow.
         browser.find(Locator::Id("lang-toggle")).await?.click().await?;
         until(browser, "English", r#"document.documentElement.lang === "en""#).await?;
@@ -440,4 +436,89 @@ async fn console_endpoints_serve_the_page(composition: Composition) {
         let refused = api.get(path, Some(&other_token)).await;
         assert_eq!((refused.status, refused.code()), (403, "auth.forbidden"), "{path}: {:?}", refused.body);
     }
+}
+
+/// The push form in the browser, against the gateway: a notice to one user reaches their open WebSocket, a
+/// notice to everyone online asks first, an unknown target shows the API's localized error, and the
+/// dashboard counts the online user.
+#[tokio::test]
+async fn an_operator_pushes_notices_from_the_page() {
+    let world = World::start(Composition::Embedded, ServerBuilder::new()).await;
+    let out = world.run(&[
+        "init-admin",
+        "--username",
+        "push_admin",
+        "--email",
+        "push_admin@example.com",
+        "--password",
+        PASSWORD,
+    ]);
+    assert!(out.status.success(), "init-admin: {}", String::from_utf8_lossy(&out.stderr));
+    let api = Api::new(&world.server.base);
+    let listener = api.register("listener_user", "listener@example.com", USER_PASSWORD).await;
+    let listener_id = listener["id"].as_str().expect("id").to_owned();
+    let token = api.login("listener_user", USER_PASSWORD).await.access;
+    let mut socket = e2e::ws::WsClient::connect(&world.server.base, &token).await;
+
+    let session = Browser::start().await;
+    let browser = &session.client;
+    let base = world.server.base.clone();
+    let outcome = async {
+        browser.goto(&format!("{base}/admin?lang=zh-CN")).await?;
+        browser.wait().at_most(WAIT).for_element(Locator::Id("login-username")).await?.send_keys("push_admin").await?;
+        browser.find(Locator::Id("login-password")).await?.send_keys(PASSWORD).await?;
+        browser.find(Locator::Id("login-submit")).await?.click().await?;
+        until(browser, "the dashboard", r#"document.body.dataset.ready === "dashboard""#).await?;
+        let online = browser.find(Locator::Css(r#"[data-stat="online_users"] strong"#)).await?.text().await?;
+        assert_eq!(online, "1", "the listener is online");
+
+        // To one user.
+        open(browser, "push").await?;
+        browser.find(Locator::Id("push-scope")).await?.select_by_value("user").await?;
+        browser.find(Locator::Id("push-target")).await?.send_keys(&listener_id).await?;
+        browser.find(Locator::Id("push-text")).await?.send_keys("系统维护通知：今晚 22:00").await?;
+        browser.find(Locator::Id("push-send")).await?.click().await?;
+        until(browser, "delivered", r#"document.querySelector('#push-result').dataset.delivered === "1""#).await?;
+        let frame = socket.next_of("push").await;
+        assert_eq!(
+            (frame["scope"].as_str(), frame["text"].as_str()),
+            (Some("user"), Some("系统维护通知：今晚 22:00")),
+            "{frame}"
+        );
+        shoot(browser, "push").await?;
+
+        // An unknown user: the API's localized refusal.
+        let target = browser.find(Locator::Id("push-target")).await?;
+        target.clear().await?;
+        target.send_keys("01a20f00-0000-7000-8000-000000000000").await?;
+        browser.find(Locator::Id("push-text")).await?.send_keys("?").await?;
+        browser.find(Locator::Id("push-send")).await?.click().await?;
+        until(browser, "the refusal", r#"document.querySelector('#banner').dataset.code === "chat.target_not_found""#)
+            .await?;
+
+        // To everyone online, after a confirmation.
+        browser.find(Locator::Id("push-scope")).await?.select_by_value("online").await?;
+        let text = browser.find(Locator::Id("push-text")).await?;
+        text.clear().await?;
+        text.send_keys("Hello everyone").await?;
+        browser.find(Locator::Id("push-send")).await?.click().await?;
+        confirm(browser).await?;
+        until(
+            browser,
+            "delivered to everyone",
+            r#"Number(document.querySelector('#push-result').dataset.delivered) >= 1"#,
+        )
+        .await?;
+        let frame = socket.next_of("push").await;
+        assert_eq!(
+            (frame["scope"].as_str(), frame["text"].as_str()),
+            (Some("online"), Some("Hello everyone")),
+            "{frame}"
+        );
+        Ok::<(), CmdError>(())
+    }
+    .await;
+    session.close().await;
+    socket.close().await;
+    outcome.unwrap_or_else(|e| panic!("browser flow failed: {e}\n{}", world.server.output()));
 }
