@@ -438,8 +438,8 @@ async fn console_endpoints_serve_the_page(composition: Composition) {
     }
 }
 
-/// The push form in the browser, against the gateway: a notice to one user reaches their open WebSocket, a
-/// notice to everyone online asks first, an unknown target shows the API's localized error, and the
+/// The push form in the browser, against the gateway: a notice to one user reaches their open WebSocket, one
+/// to a group arrives as a stored system message, a notice to everyone online asks first, an unknown target shows the API's localized error, and the
 /// dashboard counts the online user.
 #[tokio::test]
 async fn an_operator_pushes_notices_from_the_page() {
@@ -495,6 +495,27 @@ async fn an_operator_pushes_notices_from_the_page() {
         browser.find(Locator::Id("push-send")).await?.click().await?;
         until(browser, "the refusal", r#"document.querySelector('#banner').dataset.code === "chat.target_not_found""#)
             .await?;
+
+        // To a group: stored as a system message in its conversation.
+        let group = api.post("/api/v1/groups", Some(&token), json!({"name": "值班群"})).await;
+        assert_eq!(group.status, 201, "{:?}", group.body);
+        let group_id = group.body["id"].as_str().expect("group id").to_owned();
+        browser.find(Locator::Id("push-scope")).await?.select_by_value("group").await?;
+        let target = browser.find(Locator::Id("push-target")).await?;
+        target.clear().await?;
+        target.send_keys(&group_id).await?;
+        let text = browser.find(Locator::Id("push-text")).await?;
+        text.clear().await?;
+        text.send_keys("群公告：明早例会").await?;
+        browser.find(Locator::Id("push-send")).await?.click().await?;
+        until(browser, "sent to the group", "!document.querySelector('#notice').hidden").await?;
+        let frame = socket.next_of("message").await;
+        assert_eq!(
+            (frame["kind"].as_str(), frame["body"].as_str()),
+            (Some("system"), Some("群公告：明早例会")),
+            "{frame}"
+        );
+        assert_eq!(frame["conversation"], format!("g:{group_id}"));
 
         // To everyone online, after a confirmation.
         browser.find(Locator::Id("push-scope")).await?.select_by_value("online").await?;
