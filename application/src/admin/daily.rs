@@ -108,9 +108,9 @@ impl DailySeriesService {
         }
         let mut boundaries: HashMap<NaiveDate, UserStats> = HashMap::new();
         for edge in live.iter().flat_map(|d| [*d, *d + Duration::days(1)]) {
-            if !boundaries.contains_key(&edge) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = boundaries.entry(edge) {
                 let at = start_of(edge);
-                boundaries.insert(edge, self.users.stats(at, at).await?);
+                slot.insert(self.users.stats(at, at).await?);
             }
         }
         let mut points = Vec::with_capacity(days as usize);
