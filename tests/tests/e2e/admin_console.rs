@@ -180,16 +180,25 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         until(browser, "every user listed", "document.querySelectorAll('#users tbody tr').length === 5").await?;
         shoot(browser, "users").await?;
 
-        // Create an account from the form (a too-short name is caught on the page), make it an admin, reset
-        // its password.
+        // Create an account from the form: a too-short name is caught on the page, a taken e-mail by the API
+        // (its message under the field). Then make it an admin and reset its password (a weak one is refused
+        // by the API, in the dialog).
         browser.find(Locator::Id("user-new")).await?.click().await?;
         let username = browser.wait().at_most(WAIT).for_element(Locator::Id("create-username")).await?;
         username.send_keys("ab").await?;
-        browser.find(Locator::Id("create-email")).await?.send_keys("new_hire@example.com").await?;
+        let email = browser.find(Locator::Id("create-email")).await?;
+        email.send_keys("victim@example.com").await?;
         browser.find(Locator::Id("create-password")).await?.send_keys(USER_PASSWORD).await?;
         browser.find(Locator::Id("create-submit")).await?.click().await?;
         until(browser, "the username's error", r#"document.querySelector('#create-username').getAttribute('aria-invalid') === "true""#).await?;
         username.send_keys("_new_hire").await?;
+        browser.find(Locator::Id("create-submit")).await?.click().await?;
+        until(browser, "the e-mail's error", r#"document.querySelector('#banner').dataset.code === "user.email_taken""#).await?;
+        let under_email = js(browser, "document.querySelector('#create-email').parentElement.querySelector('.field-error').textContent").await?;
+        let taken = api.lang("zh-CN").post("/api/v1/admin/users", Some(&admin.access), json!({"username": "ab_new_hire", "email": "victim@example.com", "password": USER_PASSWORD})).await;
+        assert_eq!((taken.status, under_email.as_str()), (409, taken.body["message"].as_str()), "the API's message under the field");
+        email.clear().await?;
+        email.send_keys("new_hire@example.com").await?;
         browser.find(Locator::Id("create-submit")).await?.click().await?;
         until(browser, "the new user's page", r#"document.querySelector('#user-title').textContent === "ab_new_hire"
             && document.body.dataset.ready === "user""#).await?;
@@ -197,7 +206,14 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         browser.find(Locator::Css(".act-role")).await?.click().await?;
         confirm(browser).await?;
         until(browser, "the new role", r#"document.querySelector('#user-detail dd[data-field="role"]').textContent === "管理员""#).await?;
-        browser.find(Locator::Id("detail-password")).await?.send_keys("Fresh-Start-Passw0rd!").await?;
+        let password = browser.find(Locator::Id("detail-password")).await?;
+        password.send_keys("aaaaaaaaaa").await?;
+        browser.find(Locator::Css(".act-password")).await?.click().await?;
+        confirm(browser).await?;
+        until(browser, "the weak password's refusal", r#"document.querySelector('#confirm-error').dataset.code === "validation.too_weak""#).await?;
+        browser.find(Locator::Id("confirm-cancel")).await?.click().await?;
+        password.clear().await?;
+        password.send_keys("Fresh-Start-Passw0rd!").await?;
         browser.find(Locator::Css(".act-password")).await?.click().await?;
         confirm(browser).await?;
         until(browser, "the reset notice", "!document.querySelector('#notice').hidden").await?;
