@@ -52,6 +52,35 @@ fn expired_copy(token: &str) -> String {
     issuer.issue(&claims).expect("sign")
 }
 
+/// Stores rolled-up statistics rows for the 29 days before today in the server's SQLite file (as the
+/// `roll-up-daily-stats` task would have), so the charts show history; returns (day, new users) of a few.
+async fn seed_history(world: &World) -> Vec<(String, u64)> {
+    use domain::stats::{DailyStats, DailyStatsStore};
+    let path = world.server.dir().join("data/test.db");
+    let db = adapter_sql::connect(&adapter_sql::SqlOptions::sqlite(path)).await.expect("open SQLite");
+    let store = db.daily_stats();
+    let today = chrono::Utc::now().date_naive();
+    let mut seeded = Vec::new();
+    for back in 1..30u64 {
+        let day = today - chrono::Duration::days(back as i64);
+        let users_new = (back * 7) % 11 + 1;
+        let row = DailyStats {
+            day,
+            users_total: 200 - back,
+            users_new,
+            users_active: (back * 5) % 17 + 3,
+            users_deleted: 2,
+            computed_at: chrono::Utc::now(),
+        };
+        store.put(&row).await.expect("store a daily row");
+        if back % 10 == 1 {
+            seeded.push((day.to_string(), users_new));
+        }
+    }
+    db.close().await.expect("close SQLite");
+    seeded
+}
+
 /// Evaluates a JavaScript expression in the page.
 async fn js(browser: &Client, expr: &str) -> Result<Value, CmdError> {
     browser.execute(&format!("return {expr};"), vec![]).await
@@ -118,6 +147,7 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         api.register(name, email, USER_PASSWORD).await;
     }
     assert_eq!(api.get("/api/v1/users/me", Some(&victim_token)).await.status, 200, "the victim's token works");
+    let history = seed_history(&world).await;
 
     let session = Browser::start().await;
     let browser = &session.client;
@@ -133,7 +163,11 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         // Dashboard: numbers and charts; the scheduler page is linked.
         let total = browser.find(Locator::Css(r#"[data-stat="users_total"] strong"#)).await?.text().await?;
         assert_eq!(total, "5", "five accounts are not deleted");
-        browser.find(Locator::Css("#chart-new-users svg rect.bar")).await?;
+        let bars = js(browser, "[...document.querySelectorAll('#chart-new-users rect.bar title')].map(t => t.textContent)").await?;
+        for (day, new_users) in &history {
+            let label = format!("{day}: {new_users}");
+            assert!(bars.as_array().is_some_and(|b| b.iter().any(|t| t == &label)), "rolled-up day {label} in {bars}");
+        }
         browser.find(Locator::Css("#chart-active-users svg path.line")).await?;
         let cron = browser.find(Locator::Id("cron-link")).await?;
         let href = cron.attr("href").await?.unwrap_or_default();
