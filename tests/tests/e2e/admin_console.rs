@@ -373,6 +373,13 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         let fits = js(browser, "document.documentElement.scrollWidth <= window.innerWidth + 1").await?;
         assert_eq!(fits, Value::Bool(true), "no horizontal overflow on a phone");
         shoot(browser, "users-phone").await?;
+        // Paging: five per page, then the second page.
+        browser.find(Locator::Id("user-size")).await?.select_by_value("5").await?;
+        until(browser, "a page of five", "document.querySelectorAll('#users tbody tr').length === 5").await?;
+        browser.find(Locator::Id("users-next")).await?.click().await?;
+        until(browser, "the second page", "document.querySelectorAll('#users tbody tr').length === 2").await?;
+        let pager = browser.find(Locator::Id("users-page")).await?.text().await?;
+        assert_eq!(pager, "Page 2 of 2, 7 in all");
         browser.set_window_size(1400, 1000).await?;
 
         // Nothing was fetched from another origin, and nothing the page did broke its own policy.
