@@ -287,7 +287,10 @@ impl ChatService {
                     return Ok(SendOutcome { message: *existing, duplicate: true });
                 }
                 Err(MessageStoreError::SeqTaken) => {
-                    self.sequences.advance_to(&conversation, reservation.seq).await?;
+                    // The allocator lags the store (a crashed holder's write, or an in-memory allocator
+                    // restarted over a persistent store): jump to what is stored, not one seq per retry.
+                    let stored = self.messages.max_seq(&conversation).await?;
+                    self.sequences.advance_to(&conversation, stored.max(reservation.seq)).await?;
                 }
                 Err(err) => {
                     let _ = self.sequences.release(&reservation).await;

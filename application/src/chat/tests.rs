@@ -385,3 +385,30 @@ async fn pushes_need_an_admin_reach_their_scope_and_are_audited() {
     assert_eq!(entries.items.iter().filter(|e| e.action == "chat.push").count(), 3);
     assert!(entries.items.iter().any(|e| e.target == format!("group:{g}")));
 }
+
+#[tokio::test]
+async fn a_fresh_allocator_over_a_store_with_history_catches_up_in_one_step() {
+    // The embedded default keeps messages in SQLite but seqs in memory: after a restart the allocator
+    // starts at 0 while the store holds many messages. The next send must get max + 1, not `Busy`.
+    let mut w = world().await;
+    let (alice, bob) = (w.user("alice", Role::User).await, w.user("bob", Role::User).await);
+    let conversation = ConversationId::direct(alice, bob);
+    for seq in 1..=10u64 {
+        let message = domain::chat::Message {
+            id: domain::chat::MessageId::new(),
+            conversation,
+            sender: Some(alice),
+            client_id: Some(domain::chat::ClientMsgId::parse(&format!("old-{seq}")).unwrap()),
+            seq,
+            kind: MessageKind::Text,
+            body: domain::chat::MessageBody::parse(MessageKind::Text, &json!("before the restart")).unwrap(),
+            created_at: w.clock.now(),
+            edited_at: None,
+            recalled_at: None,
+        };
+        w.messages.insert(&message).await.unwrap();
+    }
+    let out = w.chat.send(alice, None, text(Target::User(bob), "after", "hello again")).await.unwrap();
+    assert_eq!(out.message.seq, 11);
+    let _ = w.drain().await;
+}
