@@ -149,7 +149,7 @@ impl Services {
             p.users.clone(),
             p.daily_stats.clone(),
             Some(p.runs.clone()),
-            None,
+            Some(p.messages.clone()),
             p.clock.clone(),
         ));
         let rate_limits =
