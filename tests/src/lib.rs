@@ -65,6 +65,8 @@ pub struct ServerBuilder {
     args: Vec<String>,
     /// `exchange cron` instead of `exchange serve`: the process serves the cron page on the chosen port.
     cron: bool,
+    /// A program (and its arguments) that runs `exchange …` by `exec`, e.g. to give it a mount of its own.
+    wrapper: Vec<String>,
 }
 
 impl ServerBuilder {
@@ -95,6 +97,13 @@ impl ServerBuilder {
         self
     }
 
+    /// Starts `exchange` through `wrapper`: `wrapper[0] wrapper[1..] <exchange> serve …`. The wrapper must
+    /// `exec` it, so the process id stays that of the server.
+    pub fn wrapper(mut self, wrapper: &[&str]) -> Self {
+        self.wrapper = wrapper.iter().map(|s| (*s).to_owned()).collect();
+        self
+    }
+
     /// Adds command-line arguments after `serve`.
     pub fn arg(mut self, arg: &str) -> Self {
         self.args.push(arg.to_owned());
@@ -107,7 +116,14 @@ impl ServerBuilder {
         let port = free_port();
         let stdout = std::fs::File::create(dir.path().join("stdout.log")).expect("stdout file");
         let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file");
-        let mut cmd = Command::new(exchange_bin());
+        let mut cmd = match self.wrapper.split_first() {
+            None => Command::new(exchange_bin()),
+            Some((program, args)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(args).arg(exchange_bin());
+                cmd
+            }
+        };
         cmd.arg(if self.cron { "cron" } else { "serve" })
             .args(&self.args)
             .current_dir(dir.path())
@@ -119,7 +135,7 @@ impl ServerBuilder {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let child = cmd.spawn().expect("spawn exchange");
+        let child = private::dies_with_parent(&mut cmd).spawn().expect("spawn exchange");
         let server = Server { base: format!("http://127.0.0.1:{port}"), port, child: Some(child), dir };
         server.wait_ready(Duration::from_secs(60)).await;
         server

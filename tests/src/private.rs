@@ -21,6 +21,16 @@ async fn wait_listening(port: u16, what: &str, child: &mut Child) {
     }
 }
 
+/// Makes `cmd`'s process die with the test process (SIGKILL on parent death), so a test killed by a
+/// timeout leaves no server behind; `Drop` handles every other ending.
+pub(crate) fn dies_with_parent(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs between fork and exec and only makes one async-signal-safe prctl call.
+    unsafe {
+        cmd.pre_exec(|| nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL).map_err(std::io::Error::from))
+    }
+}
+
 /// Sends `signal` to `child` and reaps it.
 fn stop_child(mut child: Child, signal: nix::sys::signal::Signal) {
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
@@ -47,7 +57,7 @@ impl PrivateRedis {
     /// Starts it (`EXCHANGE_TEST_REDIS_SERVER` overrides the binary) and waits until it accepts connections.
     pub async fn start(&mut self) {
         let binary = std::env::var("EXCHANGE_TEST_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
-        let mut child = Command::new(binary)
+        let mut child = dies_with_parent(&mut Command::new(binary))
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -146,7 +156,7 @@ impl PrivateMariaDb {
         if as_root() {
             cmd.arg("--user=root");
         }
-        let mut child = cmd.spawn().expect("start mariadbd");
+        let mut child = dies_with_parent(&mut cmd).spawn().expect("start mariadbd");
         wait_listening(self.port, "private mariadbd", &mut child).await;
         self.child = Some(child);
     }
@@ -185,6 +195,77 @@ impl PrivateMariaDb {
 }
 
 impl Drop for PrivateMariaDb {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A MongoDB-compatible server of the test's own (SecantusDB, design notes section 5) keeping its data in a
+/// temporary directory, so a restart finds the messages stored before it. The binary is
+/// `EXCHANGE_TEST_MONGOD`, else `.venv-mongo/bin/secantusd-py` under the workspace (where `./.ci/services`
+/// installs it), else `secantusd-py` on the PATH.
+pub struct PrivateMongo {
+    /// Its port.
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl PrivateMongo {
+    /// A server not started yet, with an empty data directory.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
+        Self { port: crate::free_port(), dir, child: None }
+    }
+
+    fn binary() -> PathBuf {
+        if let Some(path) = std::env::var_os("EXCHANGE_TEST_MONGOD") {
+            return PathBuf::from(path);
+        }
+        let venv = crate::workspace_root().join(".venv-mongo/bin/secantusd-py");
+        if venv.exists() { venv } else { PathBuf::from("secantusd-py") }
+    }
+
+    /// Starts it and waits until it accepts connections.
+    pub async fn start(&mut self) {
+        let d = self.dir.path();
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(d.join("server.log")).expect("log");
+        let mut child = dies_with_parent(&mut Command::new(Self::binary()))
+            .args(["--host", "127.0.0.1", "--port", &self.port.to_string(), "--sync-on-commit"])
+            .arg("--storage-path")
+            .arg(d.join("data"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start secantusd-py (./.ci/services installs it; or set EXCHANGE_TEST_MONGOD)");
+        wait_listening(self.port, "private MongoDB-compatible server", &mut child).await;
+        self.child = Some(child);
+    }
+
+    /// Kills it (SIGKILL: a crash; committed writes are on disk).
+    pub fn kill(&mut self) {
+        if let Some(child) = self.child.take() {
+            stop_child(child, nix::sys::signal::Signal::SIGKILL);
+        }
+    }
+
+    /// `EXCHANGE__MONGODB__*` settings pointing a server at database `name` here.
+    pub fn env(&self, name: &str) -> Vec<(String, String)> {
+        vec![
+            ("EXCHANGE__MONGODB__URI".into(), format!("mongodb://127.0.0.1:{}/?directConnection=true", self.port)),
+            ("EXCHANGE__MONGODB__DATABASE".into(), name.into()),
+        ]
+    }
+}
+
+impl Default for PrivateMongo {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for PrivateMongo {
     fn drop(&mut self) {
         self.kill();
     }

@@ -153,6 +153,24 @@ impl WsClient {
         }
     }
 
+    /// Reads until the server closes, waiting up to `wait` (for timers such as token expiry).
+    pub async fn closed_within(&mut self, wait: Duration) -> Ended {
+        match tokio::time::timeout(wait, self.closed_inner()).await {
+            Ok(ended) => ended,
+            Err(_) => panic!("socket not closed within {wait:?}"),
+        }
+    }
+
+    async fn closed_inner(&mut self) -> Ended {
+        loop {
+            match self.stream.next().await {
+                Some(Ok(Message::Close(Some(frame)))) => return Ended::Close(frame.code.into()),
+                Some(Ok(Message::Close(None))) | None | Some(Err(_)) => return Ended::Dropped,
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
     /// Reads frames until the close; returns them and how it ended.
     pub async fn drain_until_closed(&mut self) -> (Vec<Value>, Ended) {
         let mut frames = Vec::new();

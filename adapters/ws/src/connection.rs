@@ -23,7 +23,7 @@ use poem::web::websocket::{CloseCode, Message, WebSocketStream};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::time::sleep_until;
 
 /// How long a close frame may take to reach a client that stopped reading.
@@ -32,39 +32,47 @@ const CLOSE_WRITE_BOUND: Duration = Duration::from_secs(10);
 /// Why the read loop ended: the close code to send (None: the client closed or the socket died).
 type Ending = Option<u16>;
 
-/// Writes frames in order; on `close_now` sends that close at once (slow consumer), otherwise a close
-/// frame queued last is sent after everything before it.
+/// Writes frames in order, a graceful close queued last after everything before it. When `kill` fires
+/// (slow consumer) it stops at once, even in the middle of a write to a client that does not read, and
+/// sends that close code instead.
 async fn writer(
     mut sink: futures::stream::SplitSink<WebSocketStream, Message>,
     mut frames: mpsc::Receiver<Message>,
-    mut close_now: oneshot::Receiver<u16>,
+    kill: Arc<Kill>,
 ) {
-    // Open until the read loop either asks for an immediate close or ends (dropping the sender), after
-    // which the queued frames, the graceful close last, are still written.
-    let mut close_open = true;
     loop {
-        tokio::select! {
+        let frame = tokio::select! {
             biased;
-            code = &mut close_now, if close_open => {
-                match code {
-                    Ok(code) => {
-                        let _ = tokio::time::timeout(CLOSE_WRITE_BOUND, sink.send(close_frame(code))).await;
-                        break;
-                    }
-                    Err(_) => close_open = false,
-                }
+            code = kill.requested() => {
+                let _ = tokio::time::timeout(CLOSE_WRITE_BOUND, sink.send(close_frame(code))).await;
+                break;
             }
-            frame = frames.recv() => {
-                let Some(frame) = frame else { break };
-                let last = frame.is_close();
-                if sink.send(frame).await.is_err() || last {
-                    break;
-                }
-                metrics::counter!("ws_frames_out_total").increment(1);
+            frame = frames.recv() => match frame {
+                Some(frame) => frame,
+                None => break,
+            },
+        };
+        let last = frame.is_close();
+        let sent = tokio::select! {
+            biased;
+            code = kill.requested() => {
+                let _ = tokio::time::timeout(CLOSE_WRITE_BOUND, sink.send(close_frame(code))).await;
+                break;
             }
+            sent = sink.send(frame) => sent,
+        };
+        if sent.is_err() || last {
+            break;
         }
+        metrics::counter!("ws_frames_out_total").increment(1);
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
+}
+
+/// Whether a read failed because the frame exceeded `max_frame_bytes` (tungstenite's capacity error,
+/// which poem passes on as an I/O error carrying its text).
+fn too_big(err: &std::io::Error) -> bool {
+    err.to_string().contains("Space limit exceeded")
 }
 
 fn close_frame(code: u16) -> Message {
@@ -74,14 +82,19 @@ fn close_frame(code: u16) -> Message {
 /// The socket as the read loop sees it.
 struct Link {
     out: mpsc::Sender<Message>,
-    close_now: Option<oneshot::Sender<u16>>,
+    kill: Arc<Kill>,
     locale: Locale,
 }
 
 impl Link {
-    /// Queues a frame, waiting for room (backpressure on this connection only).
+    /// Queues a frame, waiting for room (backpressure on this connection only) unless the connection is
+    /// being killed, so a client that stopped reading never pins this task.
     async fn send(&self, frame: Value) -> bool {
-        self.out.send(Message::Text(frame.to_string())).await.is_ok()
+        tokio::select! {
+            biased;
+            _ = self.kill.requested() => false,
+            sent = self.out.send(Message::Text(frame.to_string())) => sent.is_ok(),
+        }
     }
 
     /// Queues a localized `error` frame (built before awaiting, so no error reference is held across it).
@@ -93,13 +106,10 @@ impl Link {
 
     /// Closes after what is queued (graceful).
     async fn close_after_flush(&self, code: u16) {
-        let _ = self.out.send(close_frame(code)).await;
-    }
-
-    /// Closes at once, dropping what is queued.
-    fn close_immediately(&mut self, code: u16) {
-        if let Some(tx) = self.close_now.take() {
-            let _ = tx.send(code);
+        tokio::select! {
+            biased;
+            _ = self.kill.requested() => {}
+            _ = self.out.send(close_frame(code)) => {}
         }
     }
 }
@@ -118,9 +128,9 @@ fn auth_close(err: &AuthError) -> u16 {
 pub(crate) async fn run(socket: WebSocketStream, gateway: Arc<Gateway>, header_token: Option<String>, locale: Locale) {
     let (sink, mut stream) = socket.split();
     let (out, frames) = mpsc::channel(gateway.options.outbound_queue);
-    let (close_tx, close_rx) = oneshot::channel();
-    let writer = tokio::spawn(writer(sink, frames, close_rx));
-    let mut link = Link { out, close_now: Some(close_tx), locale };
+    let kill = Arc::new(Kill::default());
+    let writer = tokio::spawn(writer(sink, frames, kill.clone()));
+    let mut link = Link { out, kill, locale };
 
     if let Some(session) = authenticate(&gateway, &mut stream, &link, header_token).await {
         serve(&gateway, &mut stream, &mut link, session).await;
@@ -148,12 +158,24 @@ async fn authenticate(
         None => {
             let first = tokio::time::timeout(gateway.options.auth_timeout, async {
                 loop {
-                    match stream.next().await {
+                    let next = tokio::select! {
+                        biased;
+                        _ = gateway.shutdown.cancelled() => {
+                            link.close_after_flush(close::GOING_AWAY).await;
+                            return None;
+                        }
+                        next = stream.next() => next,
+                    };
+                    match next {
                         Some(Ok(Message::Text(text))) => return Some(protocol::parse(&text)),
                         Some(Ok(Message::Binary(_))) => {
                             return Some(protocol::Parsed { id: None, frame: Err(FrameError::Binary) });
                         }
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                        Some(Err(err)) if too_big(&err) => {
+                            link.close_after_flush(close::TOO_BIG).await;
+                            return None;
+                        }
                         _ => return None,
                     }
                 }
@@ -214,7 +236,7 @@ async fn serve(
     let user = session.user;
     let options = &gateway.options;
     let (inbox_tx, mut inbox) = mpsc::channel(options.outbound_queue);
-    let kill = Arc::new(Kill::default());
+    let kill = link.kill.clone();
     if gateway.hub.register(user, conn, inbox_tx, kill.clone()).is_err() {
         link.error(None, &TooManyConnections).await;
         link.close_after_flush(close::TOO_MANY_CONNECTIONS).await;
@@ -224,6 +246,7 @@ async fn serve(
         tracing::warn!(error = %err, %user, "presence not recorded for a new connection");
     }
     metrics::counter!("ws_connections_total").increment(1);
+    tracing::info!(%user, connection = %conn, "WebSocket connected");
     let welcome = json!({
         "type": "welcome", "user_id": user, "connection_id": conn.0, "token_expires_at": session.expires_at,
         "heartbeat_secs": options.heartbeat.as_secs(), "idle_timeout_secs": options.idle_timeout.as_secs(),
@@ -251,10 +274,8 @@ async fn serve(
     let ending: Ending = loop {
         tokio::select! {
             biased;
-            code = kill.requested() => {
-                link.close_immediately(code);
-                break None;
-            }
+            // the writer sends this close itself, at once
+            _ = kill.requested() => break None,
             _ = gateway.shutdown.cancelled() => break Some(close::GOING_AWAY),
             _ = sleep_until(expiry) => {
                 link.error(None, &TokenError::Expired).await;
@@ -294,17 +315,13 @@ async fn serve(
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                     Some(Ok(Message::Close(_))) | None => break None,
-                    Some(Err(err)) => {
-                        if err.to_string().contains("Space limit exceeded") {
-                            break Some(close::TOO_BIG);
-                        }
-                        break None;
-                    }
+                    Some(Err(err)) => break too_big(&err).then_some(close::TOO_BIG),
                 }
             }
         }
     };
     gateway.hub.unregister(user, conn, &state.watched);
+    tracing::info!(%user, connection = %conn, close = ?ending, "WebSocket closed");
     if let Some(code) = ending {
         metrics::counter!("ws_closed_total", "code" => code.to_string()).increment(1);
         link.close_after_flush(code).await;
@@ -438,5 +455,19 @@ impl ConnState {
                 matches!(err, ChatError::SenderDisabled).then_some(close::REVOKED)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authentication_failures_map_to_their_documented_close_codes() {
+        assert_eq!(auth_close(&AuthError::Token(TokenError::Expired)), close::TOKEN_EXPIRED);
+        assert_eq!(auth_close(&AuthError::Token(TokenError::Revoked)), close::REVOKED);
+        assert_eq!(auth_close(&AuthError::Token(TokenError::Invalid)), close::UNAUTHENTICATED);
+        assert_eq!(auth_close(&AuthError::Token(TokenError::Missing)), close::UNAUTHENTICATED);
+        assert_eq!(auth_close(&AuthError::Token(TokenError::WrongPurpose)), close::UNAUTHENTICATED);
     }
 }

@@ -4,11 +4,13 @@
 
 use crate::connection;
 use crate::gateway::Gateway;
+use domain::locale::Locale;
 use poem::http::StatusCode;
+use poem::web::Data;
 use poem::web::websocket::{WebSocket, WebSocketConfig};
-use poem::web::{Data, Query};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, handler};
 use serde::Deserialize;
+use serde_json::json;
 use std::sync::Arc;
 
 /// The subprotocol the server speaks.
@@ -27,22 +29,36 @@ fn header_token(req: &Request) -> Option<String> {
     value.split(',').map(str::trim).find_map(|p| p.strip_prefix(TOKEN_PREFIX)).map(str::to_owned)
 }
 
+/// A refused upgrade in the API's error shape (`code`, localized `message`, `request_id`).
+fn refuse(status: StatusCode, code: &str, locale: Locale, req: &Request) -> Response {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 128)
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let body = json!({"code": code, "message": adapter_i18n::message(locale, code, &[]), "request_id": request_id});
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json; charset=utf-8")
+        .header("content-language", locale.as_str())
+        .header("x-request-id", request_id)
+        .body(body.to_string())
+}
+
 #[handler]
-async fn upgrade(
-    req: &Request,
-    ws: Option<WebSocket>,
-    Query(query): Query<LangQuery>,
-    Data(gateway): Data<&Arc<Gateway>>,
-) -> Response {
+async fn upgrade(req: &Request, ws: Option<WebSocket>, Data(gateway): Data<&Arc<Gateway>>) -> Response {
+    let lang = req.params::<LangQuery>().ok().and_then(|q| q.lang);
+    let accept = req.headers().get("accept-language").and_then(|v| v.to_str().ok());
+    let locale = adapter_i18n::negotiate(lang.as_deref(), accept, gateway.default_locale().await);
     let Some(ws) = ws else {
-        return Response::builder().status(StatusCode::BAD_REQUEST).body("expected a WebSocket upgrade");
+        return refuse(StatusCode::UPGRADE_REQUIRED, "ws.upgrade_required", locale, req);
     };
     if gateway.shutdown.is_cancelled() {
-        return Response::builder().status(StatusCode::SERVICE_UNAVAILABLE).body("shutting down");
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "ws.shutting_down", locale, req);
     }
     let token = header_token(req);
-    let accept = req.headers().get("accept-language").and_then(|v| v.to_str().ok());
-    let locale = adapter_i18n::negotiate(query.lang.as_deref(), accept, gateway.default_locale().await);
     let max = gateway.options.max_frame_bytes;
     let config = WebSocketConfig::default().max_message_size(Some(max)).max_frame_size(Some(max));
     let gateway = gateway.clone();
@@ -55,4 +71,31 @@ async fn upgrade(
 /// The endpoint to mount at `server.ws_path`.
 pub fn endpoint(gateway: Arc<Gateway>) -> impl Endpoint {
     poem::get(upgrade).data(gateway)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_protocols(value: &str) -> Request {
+        Request::builder().header("sec-websocket-protocol", value).finish()
+    }
+
+    #[test]
+    fn the_token_is_read_from_its_own_subprotocol_entry_only() {
+        let req = with_protocols("exchange.v1, access_token.v4.public.abc-_.def");
+        assert_eq!(header_token(&req).as_deref(), Some("v4.public.abc-_.def"));
+        assert_eq!(header_token(&with_protocols("exchange.v1")), None);
+        assert_eq!(header_token(&with_protocols("v4.public.abc")), None, "a bare token is not taken");
+        assert_eq!(header_token(&Request::builder().finish()), None);
+    }
+
+    #[test]
+    fn refusals_use_the_api_error_shape() {
+        let req = Request::builder().header("x-request-id", "req-1").finish();
+        let resp = refuse(StatusCode::UPGRADE_REQUIRED, "ws.upgrade_required", Locale::En, &req);
+        assert_eq!(resp.status(), StatusCode::UPGRADE_REQUIRED);
+        assert_eq!(resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()), Some("req-1"));
+        assert_eq!(resp.headers().get("content-language").and_then(|v| v.to_str().ok()), Some("en"));
+    }
 }

@@ -10,7 +10,7 @@ use domain::clock::Clock;
 use domain::page::PageRequest;
 use domain::schedule::{RunQuery, RunStatus, RunStore};
 use domain::stats::DailyStatsStore;
-use domain::user::UserRepository;
+use domain::user::{UserRepository, UserStats};
 use domain::{InfraError, ValidationError, Violation};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -51,6 +51,19 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
     Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
 }
 
+/// A day's user numbers from the stats at its start and end, computed the way the roll-up task does.
+fn live_point(day: NaiveDate, from_start: &UserStats, from_end: &UserStats) -> DailyPoint {
+    DailyPoint {
+        day,
+        users_total: from_start.total,
+        users_new: from_start.new_since.saturating_sub(from_end.new_since),
+        users_active: from_start.active_since.saturating_sub(from_end.active_since),
+        messages: None,
+        runs_succeeded: None,
+        runs_failed: None,
+    }
+}
+
 fn message_error(err: MessageStoreError) -> AdminError {
     match err {
         MessageStoreError::Infra(e) => e.into(),
@@ -83,12 +96,29 @@ impl DailySeriesService {
         let first = today - Duration::days(i64::from(days) - 1);
         let stored: HashMap<NaiveDate, _> =
             self.daily.range(first, today).await?.into_iter().map(|row| (row.day, row)).collect();
+        // Days computed live share their boundaries (the end of one day is the start of the next): read each
+        // boundary once.
+        let mut live = Vec::new();
+        let mut day = first;
+        while day <= today {
+            if day == today || !stored.contains_key(&day) {
+                live.push(day);
+            }
+            day += Duration::days(1);
+        }
+        let mut boundaries: HashMap<NaiveDate, UserStats> = HashMap::new();
+        for edge in live.iter().flat_map(|d| [*d, *d + Duration::days(1)]) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = boundaries.entry(edge) {
+                let at = start_of(edge);
+                slot.insert(self.users.stats(at, at).await?);
+            }
+        }
         let mut points = Vec::with_capacity(days as usize);
         let mut day = first;
         while day <= today {
-            let point = match stored.get(&day) {
+            let point = match (stored.get(&day), boundaries.get(&day), boundaries.get(&(day + Duration::days(1)))) {
                 // Today's stored row is a snapshot from the last roll-up; the live numbers are newer.
-                Some(row) if day < today => DailyPoint {
+                (Some(row), _, _) if day < today => DailyPoint {
                     day,
                     users_total: row.users_total,
                     users_new: row.users_new,
@@ -97,7 +127,8 @@ impl DailySeriesService {
                     runs_succeeded: None,
                     runs_failed: None,
                 },
-                _ => self.live_users(day).await?,
+                (_, Some(from_start), Some(from_end)) => live_point(day, from_start, from_end),
+                _ => return Err(InfraError::unexpected("daily_stats", "a day boundary was not read").into()),
             };
             points.push(point);
             day += Duration::days(1);
@@ -105,22 +136,6 @@ impl DailySeriesService {
         self.add_messages(&mut points).await?;
         self.add_runs(&mut points).await?;
         Ok(points)
-    }
-
-    /// A day's user numbers computed the way the roll-up task computes them.
-    async fn live_users(&self, day: NaiveDate) -> Result<DailyPoint, AdminError> {
-        let (start, end) = (start_of(day), start_of(day) + Duration::days(1));
-        let from_start = self.users.stats(start, start).await?;
-        let from_end = self.users.stats(end, end).await?;
-        Ok(DailyPoint {
-            day,
-            users_total: from_start.total,
-            users_new: from_start.new_since.saturating_sub(from_end.new_since),
-            users_active: from_start.active_since.saturating_sub(from_end.active_since),
-            messages: None,
-            runs_succeeded: None,
-            runs_failed: None,
-        })
     }
 
     /// Messages per day from "stored since" counts at each day boundary.

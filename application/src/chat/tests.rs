@@ -387,6 +387,22 @@ async fn pushes_need_an_admin_reach_their_scope_and_are_audited() {
 }
 
 #[tokio::test]
+async fn concurrent_retries_of_one_client_id_store_one_message_and_ack_the_same_seq() {
+    let w = world().await;
+    let (alice, bob) = (w.user("alice", Role::User).await, w.user("bob", Role::User).await);
+    let chat = Arc::new(w.chat);
+    let sends = (0..8).map(|_| {
+        let chat = chat.clone();
+        tokio::spawn(async move { chat.send(alice, None, text(Target::User(bob), "same-id", "once")).await })
+    });
+    let outcomes: Vec<SendOutcome> =
+        futures::future::join_all(sends).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
+    assert_eq!(outcomes.iter().filter(|o| !o.duplicate).count(), 1, "exactly one send stored it");
+    assert!(outcomes.iter().all(|o| o.message.seq == 1 && o.message.id == outcomes[0].message.id));
+    assert_eq!(w.messages.max_seq(&ConversationId::direct(alice, bob)).await.unwrap(), 1);
+}
+
+#[tokio::test]
 async fn a_fresh_allocator_over_a_store_with_history_catches_up_in_one_step() {
     // The embedded default keeps messages in SQLite but seqs in memory: after a restart the allocator
     // starts at 0 while the store holds many messages. The next send must get max + 1, not `Busy`.

@@ -1,5 +1,6 @@
 //! Why a conversation operation was refused.
 
+use crate::chat::ChatError;
 use domain::chat::{GroupStoreError, MessageStoreError};
 use domain::user::UserStoreError;
 use domain::{Coded, ErrorKind, InfraError, ValidationError};
@@ -39,6 +40,17 @@ impl From<MessageStoreError> for ConversationError {
         match err {
             MessageStoreError::Infra(e) => Self::Infra(e),
             other => Self::Infra(InfraError::unexpected("messages", other)),
+        }
+    }
+}
+
+impl From<ChatError> for ConversationError {
+    fn from(err: ChatError) -> Self {
+        match err {
+            ChatError::NotMember => Self::Forbidden,
+            ChatError::Invalid(e) => Self::Invalid(e),
+            ChatError::Unavailable(e) => Self::Infra(e),
+            other => Self::Infra(InfraError::unexpected("chat", other)),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::ConversationError;
 use super::access::can_access;
+use crate::chat::ChatService;
 use domain::chat::{
     ConversationId, ConversationStore, Group, GroupStore, HistoryQuery, Message, MessageStore, PresenceStore,
 };
@@ -60,20 +61,23 @@ pub struct ConversationService {
     messages: Arc<dyn MessageStore>,
     presence: Arc<dyn PresenceStore>,
     users: Arc<dyn UserRepository>,
+    chat: Arc<ChatService>,
     clock: Arc<dyn Clock>,
 }
 
 impl ConversationService {
-    /// Wires the service to its ports.
+    /// Wires the service to its ports; `chat` moves read positions so the user's other connections (and a
+    /// direct peer) hear about it exactly as for the WebSocket `read` frame.
     pub fn new(
         groups: Arc<dyn GroupStore>,
         conversations: Arc<dyn ConversationStore>,
         messages: Arc<dyn MessageStore>,
         presence: Arc<dyn PresenceStore>,
         users: Arc<dyn UserRepository>,
+        chat: Arc<ChatService>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { groups, conversations, messages, presence, users, clock }
+        Self { groups, conversations, messages, presence, users, chat, clock }
     }
 
     /// Refuses callers who are not in the conversation: 404 for a group that does not exist, 403 otherwise.
@@ -148,7 +152,8 @@ impl ConversationService {
     }
 
     /// Moves the caller's read position forward to `seq`, capped at the newest message so a future message
-    /// can never be pre-marked read; participants only.
+    /// can never be pre-marked read; participants only. The caller's WebSocket connections and a direct
+    /// peer get a `read` frame.
     #[tracing::instrument(skip(self), fields(caller = %caller, conversation = %conversation))]
     pub async fn mark_read(
         &self,
@@ -158,7 +163,7 @@ impl ConversationService {
     ) -> Result<ReadPosition, ConversationError> {
         self.require_access(caller, &conversation).await?;
         let latest_seq = self.messages.max_seq(&conversation).await?;
-        let stored = self.conversations.mark_read(caller, &conversation, seq.min(latest_seq)).await?;
+        let stored = self.chat.read(caller, None, conversation, seq.min(latest_seq)).await?;
         let last_read_seq = stored.min(latest_seq);
         Ok(ReadPosition { conversation, last_read_seq, latest_seq, unread: latest_seq - last_read_seq })
     }

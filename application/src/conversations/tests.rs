@@ -1,8 +1,9 @@
 //! Conversation rules on the memory adapters.
 
 use super::*;
+use crate::chat::events::ChatEvent;
 use crate::groups::NewGroup;
-use crate::groups::tests::Fixture;
+use crate::groups::tests::{Deliveries, Fixture};
 use chrono::Duration;
 use domain::chat::{ConnectionId, ConversationId, ConversationStore, GroupId, PresenceStore};
 use domain::ids::UserId;
@@ -15,6 +16,7 @@ fn service(f: &Fixture) -> ConversationService {
         f.messages.clone(),
         f.presence.clone(),
         f.users.clone(),
+        f.chat.clone(),
         f.clock.clone(),
     )
 }
@@ -110,8 +112,12 @@ async fn read_positions_move_forward_and_never_past_the_newest_message() {
     for _ in 0..4 {
         f.message(direct, alice, f.clock.now()).await;
     }
+    let mut deliveries = Deliveries::tap(&f).await;
     let read = svc.mark_read(bob, direct, 3).await.unwrap();
     assert_eq!((read.last_read_seq, read.latest_seq, read.unread), (3, 4, 1));
+    let told = deliveries.next().await;
+    assert_eq!(told.recipients, vec![bob, alice], "bob's other connections and the peer");
+    assert!(matches!(told.event, ChatEvent::Read { seq: 3, .. }), "{:?}", told.event);
     let back = svc.mark_read(bob, direct, 1).await.unwrap();
     assert_eq!(back.last_read_seq, 3, "never moves back");
     let future = svc.mark_read(bob, direct, 1_000).await.unwrap();

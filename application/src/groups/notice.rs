@@ -1,28 +1,17 @@
 //! System messages in a group's conversation when it is created or renamed and when members join or leave,
-//! so every member's history tells what happened. Stored like any message (reserve a seq, insert, commit),
-//! so clients get them through `sync` and history in order with everything else.
+//! so every member's history tells what happened. They go through [`ChatService::system_message`], which
+//! stores them like any message (seq reserve, insert, commit) and delivers them live to connected members.
 //!
 //! The text is written once, in the deployment's default language (setting `i18n.default_locale`): stored
 //! messages are not re-rendered per reader. Use cases never fail because a notice could not be written;
 //! the failure is logged and the operation stands.
 
-use chrono::{DateTime, Utc};
-use domain::chat::{
-    ConversationId, GroupId, Message, MessageBody, MessageId, MessageKind, MessageStore, MessageStoreError, SeqError,
-    SequenceAllocator,
-};
+use crate::chat::ChatService;
+use domain::chat::{ConversationId, GroupId};
 use domain::ids::UserId;
 use domain::locale::Locale;
 use domain::user::UserRepository;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// How long a notice holds its seq reservation.
-const LEASE: Duration = Duration::from_secs(5);
-/// How long it waits for a busy conversation before giving up.
-const WAIT: Duration = Duration::from_secs(2);
-/// Attempts when the reserved seq turns out to be stored already (allocator behind the store).
-const ATTEMPTS: usize = 3;
 
 /// What happened in a group.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,19 +53,14 @@ pub enum GroupEvent {
 
 /// Writes group events as system messages.
 pub struct Notices {
-    messages: Arc<dyn MessageStore>,
-    sequences: Arc<dyn SequenceAllocator>,
+    chat: Arc<ChatService>,
     users: Arc<dyn UserRepository>,
 }
 
 impl Notices {
-    /// Over the message store, the seq allocator and the users (for names in the text).
-    pub fn new(
-        messages: Arc<dyn MessageStore>,
-        sequences: Arc<dyn SequenceAllocator>,
-        users: Arc<dyn UserRepository>,
-    ) -> Self {
-        Self { messages, sequences, users }
+    /// Over the chat service (storage and delivery) and the users (for names in the text).
+    pub fn new(chat: Arc<ChatService>, users: Arc<dyn UserRepository>) -> Self {
+        Self { chat, users }
     }
 
     async fn name(&self, user: UserId) -> String {
@@ -121,104 +105,35 @@ impl Notices {
         }
     }
 
-    /// Stores `event` in the group's conversation; logs and gives up on failure.
-    pub async fn post(&self, group: GroupId, event: GroupEvent, locale: Locale, at: DateTime<Utc>) {
+    /// Stores and delivers `event` in the group's conversation; logs and gives up on failure.
+    pub async fn post(&self, group: GroupId, event: GroupEvent, locale: Locale) {
         let text = self.text(&event, locale).await;
-        if let Err(err) = self.store(ConversationId::Group(group), text, at).await {
+        if let Err(err) = self.chat.system_message(ConversationId::Group(group), &text).await {
             tracing::warn!(error = %err, group = %group, ?event, "group notice not stored");
         }
     }
-
-    /// Reserve, insert, commit; on a seq already stored (the allocator lost its state), catch the allocator
-    /// up with the store and try again; on any other failure release the reservation.
-    async fn store(
-        &self,
-        conversation: ConversationId,
-        text: String,
-        at: DateTime<Utc>,
-    ) -> Result<Message, NoticeError> {
-        for _ in 0..ATTEMPTS {
-            let reservation = self.sequences.reserve(&conversation, LEASE, WAIT).await?;
-            let message = Message {
-                id: MessageId::new(),
-                conversation,
-                sender: None,
-                client_id: None,
-                seq: reservation.seq,
-                kind: MessageKind::System,
-                body: MessageBody::Text(text.clone()),
-                created_at: at,
-                edited_at: None,
-                recalled_at: None,
-            };
-            match self.messages.insert(&message).await {
-                Ok(()) => {
-                    self.sequences.commit(&reservation).await?;
-                    return Ok(message);
-                }
-                Err(MessageStoreError::SeqTaken) => {
-                    let stored = self.messages.max_seq(&conversation).await?;
-                    self.sequences.advance_to(&conversation, stored.max(reservation.seq)).await?;
-                }
-                Err(err) => {
-                    if let Err(release) = self.sequences.release(&reservation).await {
-                        tracing::warn!(error = %release, "could not release a notice's seq reservation");
-                    }
-                    return Err(err.into());
-                }
-            }
-        }
-        Err(NoticeError::Busy)
-    }
-}
-
-/// Why a notice was not stored (logged only).
-#[derive(Debug, thiserror::Error)]
-enum NoticeError {
-    /// Kept finding its seq taken.
-    #[error("seq kept being taken")]
-    Busy,
-    /// The allocator refused.
-    #[error(transparent)]
-    Seq(#[from] SeqError),
-    /// The store refused or failed.
-    #[error(transparent)]
-    Store(#[from] MessageStoreError),
-    /// A backend failed.
-    #[error(transparent)]
-    Infra(#[from] domain::InfraError),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use adapter_memory::{MemoryMessageStore, MemorySequenceAllocator, MemoryUserRepository};
-    use domain::chat::HistoryQuery;
+    use crate::groups::tests::Fixture;
 
     #[tokio::test]
-    async fn notices_take_the_next_seq_even_when_the_allocator_is_behind_the_store() {
-        let messages = Arc::new(MemoryMessageStore::default());
-        let notices = Notices::new(
-            messages.clone(),
-            Arc::new(MemorySequenceAllocator::default()),
-            Arc::new(MemoryUserRepository::default()),
+    async fn texts_name_the_people_in_both_languages() {
+        let f = Fixture::new(10);
+        let (alice, bob) = (f.user("alice").await, f.user("bob").await);
+        let notices = Notices::new(f.chat.clone(), f.users.clone());
+        let added = GroupEvent::Added { actor: alice, user: bob };
+        assert_eq!(notices.text(&added, Locale::En).await, "alice added bob");
+        assert_eq!(notices.text(&added, Locale::ZhCn).await, "alice 邀请 bob 加入了群组");
+        let removed = GroupEvent::Removed { actor: alice, user: bob };
+        assert_eq!(notices.text(&removed, Locale::En).await, "alice removed bob");
+        let ghost = UserId::new();
+        assert_eq!(
+            notices.text(&GroupEvent::Left { user: ghost }, Locale::En).await,
+            format!("{ghost} left the group"),
+            "unknown users by id"
         );
-        let group = GroupId::new();
-        let conversation = ConversationId::Group(group);
-        let now = Utc::now();
-        let first = notices.store(conversation, "one".into(), now).await.unwrap();
-        assert_eq!(first.seq, 1);
-        // A fresh allocator (restart with in-memory seqs) starts at 1 again: the notice still lands at 2.
-        let restarted = Notices::new(
-            messages.clone(),
-            Arc::new(MemorySequenceAllocator::default()),
-            Arc::new(MemoryUserRepository::default()),
-        );
-        let user = UserId::new();
-        restarted.post(group, GroupEvent::Left { user }, Locale::En, now).await;
-        let all = messages.history(&HistoryQuery::new(conversation, None, None, 10).unwrap()).await.unwrap();
-        assert_eq!(all.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![1, 2]);
-        assert_eq!(all[1].body, MessageBody::Text(format!("{user} left the group")), "unknown users by id");
-        assert_eq!((all[1].kind, all[1].sender), (MessageKind::System, None));
     }
 }

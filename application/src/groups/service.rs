@@ -2,10 +2,9 @@
 
 use super::GroupError;
 use super::notice::{GroupEvent, Notices};
+use crate::chat::ChatService;
 use crate::settings::SettingsService;
-use domain::chat::{
-    ConversationId, Group, GroupId, GroupMember, GroupName, GroupStore, MemberRole, MessageStore, SequenceAllocator,
-};
+use domain::chat::{ConversationId, Group, GroupId, GroupMember, GroupName, GroupStore, MemberRole, MessageStore};
 use domain::clock::Clock;
 use domain::ids::UserId;
 use domain::page::{Page, PageRequest};
@@ -47,17 +46,17 @@ pub struct GroupService {
 }
 
 impl GroupService {
-    /// Wires the service to its ports; the member limit is read from `settings` on every add. `sequences`
-    /// numbers the system messages (created, renamed, joined, left) written into the group's conversation.
+    /// Wires the service to its ports; the member limit is read from `settings` on every add. `chat` stores
+    /// and delivers the system messages (created, renamed, joined, left) of the group's conversation.
     pub fn new(
         groups: Arc<dyn GroupStore>,
         users: Arc<dyn UserRepository>,
         messages: Arc<dyn MessageStore>,
-        sequences: Arc<dyn SequenceAllocator>,
+        chat: Arc<ChatService>,
         settings: Arc<SettingsService>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let notices = Notices::new(messages.clone(), sequences, users.clone());
+        let notices = Notices::new(chat, users.clone());
         Self { groups, users, messages, notices, settings, clock }
     }
 
@@ -67,7 +66,7 @@ impl GroupService {
             Ok(settings) => settings.default_locale(),
             Err(_) => domain::locale::Locale::default(),
         };
-        self.notices.post(group, event, locale, self.clock.now()).await;
+        self.notices.post(group, event, locale).await;
     }
 
     async fn member_limit(&self) -> Result<u32, GroupError> {

@@ -1,6 +1,7 @@
 //! Group rules on the memory adapters. `Fixture` is shared with the conversation tests.
 
 use super::*;
+use crate::chat::{ChatOptions, ChatPorts, ChatService};
 use crate::settings::SettingsService;
 use adapter_memory::{
     MemoryAuditLog, MemoryConversationStore, MemoryEventBus, MemoryGroupStore, MemoryMessageStore, MemoryPresenceStore,
@@ -28,6 +29,8 @@ pub(crate) struct Fixture {
     pub conversations: Arc<MemoryConversationStore>,
     pub presence: Arc<MemoryPresenceStore>,
     pub sequences: Arc<MemorySequenceAllocator>,
+    pub chat: Arc<ChatService>,
+    pub bus: Arc<MemoryEventBus>,
     pub clock: Arc<dyn Clock>,
     pub service: GroupService,
 }
@@ -49,24 +52,26 @@ impl Fixture {
         let groups = Arc::new(MemoryGroupStore::default());
         let messages = Arc::new(MemoryMessageStore::default());
         let sequences = Arc::new(MemorySequenceAllocator::default());
-        let service = GroupService::new(
-            groups.clone(),
-            users.clone(),
-            messages.clone(),
-            sequences.clone(),
-            settings,
-            clock.clone(),
-        );
-        Self {
-            users,
-            groups,
-            messages,
-            conversations: Arc::new(MemoryConversationStore::default()),
-            presence: Arc::new(MemoryPresenceStore::default()),
-            sequences,
-            clock,
-            service,
-        }
+        let conversations = Arc::new(MemoryConversationStore::default());
+        let bus = Arc::new(MemoryEventBus::default());
+        let presence = Arc::new(MemoryPresenceStore::default());
+        let chat = Arc::new(ChatService::new(
+            ChatPorts {
+                users: users.clone(),
+                groups: groups.clone(),
+                conversations: conversations.clone(),
+                messages: messages.clone(),
+                sequences: sequences.clone(),
+                presence: presence.clone(),
+                bus: bus.clone(),
+                audit: Arc::new(MemoryAuditLog::default()),
+                clock: clock.clone(),
+            },
+            ChatOptions::default(),
+        ));
+        let service =
+            GroupService::new(groups.clone(), users.clone(), messages.clone(), chat.clone(), settings, clock.clone());
+        Self { users, groups, messages, conversations, presence, sequences, chat, bus, clock, service }
     }
 
     /// A new active user.
@@ -109,6 +114,36 @@ impl Fixture {
         self.messages.insert(&message).await.unwrap();
         self.sequences.commit(&reservation).await.unwrap();
         message
+    }
+}
+
+/// Every delivery published on the bus from now on.
+pub(crate) struct Deliveries {
+    rx: tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
+    _sub: Box<dyn domain::bus::Subscription>,
+}
+
+struct Tap(tokio::sync::mpsc::UnboundedSender<Vec<u8>>);
+
+impl domain::bus::BusHandler for Tap {
+    fn handle(&self, _topic: &str, payload: &[u8]) {
+        let _ = self.0.send(payload.to_vec());
+    }
+}
+
+impl Deliveries {
+    /// Subscribes to the chat delivery topic of `f`'s bus.
+    pub async fn tap(f: &Fixture) -> Self {
+        use domain::bus::EventBus;
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let sub = f.bus.subscribe(crate::chat::events::DELIVERY_TOPIC, Arc::new(Tap(tx))).await.unwrap();
+        Self { rx, _sub: sub }
+    }
+
+    /// The next delivery (bounded wait, so a missing one fails rather than hangs).
+    pub async fn next(&mut self) -> crate::chat::events::Delivery {
+        let payload = tokio::time::timeout(std::time::Duration::from_secs(5), self.rx.recv()).await.unwrap().unwrap();
+        serde_json::from_slice(&payload).unwrap()
     }
 }
 
@@ -261,7 +296,15 @@ async fn group_events_become_system_messages_in_the_default_language() {
     let f = Fixture::new(10);
     let (alice, bob) = (f.user("alice").await, f.user("bob").await);
     let g = f.service.create(alice, new_group("team", &[])).await.unwrap().group.id;
+    let mut deliveries = Deliveries::tap(&f).await;
     f.service.add_member(alice, g, bob, None).await.unwrap();
+    let live = deliveries.next().await;
+    let mut recipients = live.recipients.clone();
+    recipients.sort();
+    let mut members = vec![alice, bob];
+    members.sort();
+    assert_eq!(recipients, members, "connected members hear about it at once");
+    assert!(matches!(live.event, crate::chat::events::ChatEvent::Message { ref message } if message.seq == 2));
     f.service.rename(alice, g, "crew").await.unwrap();
     f.service.leave(bob, g).await.unwrap();
     let query = HistoryQuery::new(ConversationId::Group(g), None, None, 100).unwrap();

@@ -149,7 +149,7 @@ impl Services {
             p.users.clone(),
             p.daily_stats.clone(),
             Some(p.runs.clone()),
-            None,
+            Some(p.messages.clone()),
             p.clock.clone(),
         ));
         let rate_limits =
@@ -160,7 +160,7 @@ impl Services {
             p.groups.clone(),
             p.users.clone(),
             p.messages.clone(),
-            p.sequences.clone(),
+            chat.clone(),
             settings.clone(),
             p.clock.clone(),
         ));
@@ -170,6 +170,7 @@ impl Services {
             p.messages.clone(),
             p.presence.clone(),
             p.users.clone(),
+            chat.clone(),
             p.clock.clone(),
         ));
         Ok(Self {

@@ -1,5 +1,6 @@
 //! The admin console page (`/admin`) in a real browser (headless Chromium through chromedriver, see
-//! `e2e::browser`) against the real binary: sign in, find a user by search, disable them and see their API
+//! `e2e::browser`) against the real binary: sign in, survive an expired access token (refresh), create an
+//! account, change its role and reset its password, find a user by search, disable them and see their API
 //! token stop working, see a refused action's localized error, restore a deleted user, change a setting
 //! (client-side check first), see the audit entry as a diff, switch language, sign out; on a laptop and a
 //! phone-sized window. A screenshot of each main page goes to `target/screenshots/console-*.png`; with
@@ -32,6 +33,55 @@ async fn until(browser: &Client, what: &str, expr: &str) -> Result<(), CmdError>
     }
 }
 
+/// A copy of `token` that expired a minute ago, signed with the key of `configs/test.json` (else the
+/// embedded default's), so the page's refresh path can be exercised without waiting for expiry.
+fn expired_copy(token: &str) -> String {
+    use domain::token::TokenIssuer;
+    let key_of = |name: &str| -> Option<String> {
+        let text = std::fs::read_to_string(e2e::workspace_root().join("configs").join(name)).ok()?;
+        let json: Value = serde_json::from_str(&text).ok()?;
+        json["auth"]["token_secret_key"].as_str().map(str::to_owned)
+    };
+    let key = key_of("test.json").or_else(|| key_of("default.json")).expect("a token key in configs/");
+    let issuer = adapter_crypto::PasetoIssuer::new(&key, &[]).expect("the test key");
+    let mut claims = issuer.verify(token, chrono::Utc::now()).expect("the page's token verifies");
+    let now = chrono::Utc::now();
+    claims.iat = now - chrono::Duration::minutes(2);
+    claims.nbf = claims.iat;
+    claims.exp = now - chrono::Duration::minutes(1);
+    issuer.issue(&claims).expect("sign")
+}
+
+/// Stores rolled-up statistics rows for the 29 days before today in the server's SQLite file (as the
+/// `roll-up-daily-stats` task would have), so the charts show history; returns (day, new users) of a few.
+async fn seed_history(world: &World) -> Vec<(String, u64)> {
+    use domain::stats::{DailyStats, DailyStatsStore};
+    let path = world.server.dir().join("data/test.db");
+    let db = adapter_sql::connect(&adapter_sql::SqlOptions::sqlite(path)).await.expect("open SQLite");
+    let store = db.daily_stats();
+    let today = chrono::Utc::now().date_naive();
+    let mut seeded = Vec::new();
+    for back in 1..30u64 {
+        let day = today - chrono::Duration::days(back as i64);
+        let users_new = (back * 7) % 11 + 1;
+        let row = DailyStats {
+            day,
+            users_total: 200 - back,
+            users_new,
+            users_active: (back * 5) % 17 + 3,
+            users_deleted: 2,
+            computed_at: chrono::Utc::now(),
+        };
+        store.put(&row).await.expect("store a daily row");
+        // Not yesterday: the scheduler in this process rolls yesterday up again on its own schedule.
+        if back % 10 == 2 {
+            seeded.push((day.to_string(), users_new));
+        }
+    }
+    db.close().await.expect("close SQLite");
+    seeded
+}
+
 /// Evaluates a JavaScript expression in the page.
 async fn js(browser: &Client, expr: &str) -> Result<Value, CmdError> {
     browser.execute(&format!("return {expr};"), vec![]).await
@@ -55,6 +105,11 @@ async fn shoot(browser: &Client, name: &str) -> Result<(), CmdError> {
 async fn open(browser: &Client, view: &str) -> Result<(), CmdError> {
     browser.find(Locator::Css(&format!(r#"#nav a[data-view="{view}"]"#))).await?.click().await?;
     until(browser, &format!("the {view} view"), &format!(r#"document.body.dataset.ready === "{view}""#)).await
+}
+
+/// Moves to a view by its address fragment (no reload, so the page's state and listeners stay).
+async fn visit(browser: &Client, hash: &str) -> Result<(), CmdError> {
+    browser.execute("location.hash = arguments[0];", vec![Value::String(hash.to_owned())]).await.map(|_| ())
 }
 
 async fn confirm(browser: &Client) -> Result<(), CmdError> {
@@ -87,12 +142,21 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
     let ghost_id = ghost["id"].as_str().expect("id").to_owned();
     let deleted = api.call("DELETE", &format!("/api/v1/admin/users/{ghost_id}"), Some(&admin.access), None).await;
     assert_eq!(deleted.status, 200, "{:?}", deleted.body);
+    let mut alice_id = String::new();
     for (name, email) in
         [("张伟强", "zhangwei@example.com"), ("李娜娜", "lina@example.com"), ("alice_w", "alice@example.com")]
     {
-        api.register(name, email, USER_PASSWORD).await;
+        alice_id = api.register(name, email, USER_PASSWORD).await["id"].as_str().unwrap_or_default().to_owned();
     }
+    // Three chat messages today, for the messages chart.
+    let mut socket = e2e::ws::WsClient::connect(&world.server.base, &victim_token).await;
+    for n in 1..=3 {
+        let ack = socket.send_text(("to", &alice_id), &format!("c-{n}"), "你好").await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+    }
+    socket.close().await;
     assert_eq!(api.get("/api/v1/users/me", Some(&victim_token)).await.status, 200, "the victim's token works");
+    let history = seed_history(&world).await;
 
     let session = Browser::start().await;
     let browser = &session.client;
@@ -108,7 +172,14 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         // Dashboard: numbers and charts; the scheduler page is linked.
         let total = browser.find(Locator::Css(r#"[data-stat="users_total"] strong"#)).await?.text().await?;
         assert_eq!(total, "5", "five accounts are not deleted");
-        browser.find(Locator::Css("#chart-new-users svg rect.bar")).await?;
+        let today = chrono::Utc::now().date_naive();
+        let messages = js(browser, "[...document.querySelectorAll('#chart-messages rect.bar title')].map(t => t.textContent)").await?;
+        assert!(messages.as_array().is_some_and(|m| m.iter().any(|t| t == &format!("{today}: 3"))), "today's messages: {messages}");
+        let bars = js(browser, "[...document.querySelectorAll('#chart-new-users rect.bar title')].map(t => t.textContent)").await?;
+        for (day, new_users) in &history {
+            let label = format!("{day}: {new_users}");
+            assert!(bars.as_array().is_some_and(|b| b.iter().any(|t| t == &label)), "rolled-up day {label} in {bars}");
+        }
         browser.find(Locator::Css("#chart-active-users svg path.line")).await?;
         let cron = browser.find(Locator::Id("cron-link")).await?;
         let href = cron.attr("href").await?.unwrap_or_default();
@@ -121,6 +192,29 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         assert!(!url.as_str().contains(&access), "the token stays out of the URL: {url}");
         shoot(browser, "dashboard").await?;
 
+        // An expired access token is refreshed once and the call retried: store an expired copy of the
+        // page's token (signed with the test key) and reload.
+        let expired = expired_copy(&access);
+        let swap = format!("const t = JSON.parse(sessionStorage.getItem('console.tokens')); t.access_token = '{expired}'; sessionStorage.setItem('console.tokens', JSON.stringify(t));");
+        browser.execute(&swap, vec![]).await?;
+        assert_eq!(api.get("/api/v1/admin/console", Some(&expired)).await.code(), "auth.token_expired");
+        browser.refresh().await?;
+        until(browser, "the dashboard after a reload", r#"document.body.dataset.ready === "dashboard""#).await?;
+        let renewed = js(browser, "JSON.parse(sessionStorage.getItem('console.tokens'))").await?;
+        let renewed_access = renewed["access_token"].as_str().unwrap_or_default().to_owned();
+        assert!(renewed_access != expired && renewed_access != access, "a new access token");
+        assert_ne!(renewed["refresh_token"], token["refresh_token"], "the refresh token rotated");
+        assert_eq!(api.get("/api/v1/admin/console", Some(&renewed_access)).await.status, 200);
+        let access = renewed_access;
+        // From here on the page is not reloaded: collect any Content-Security-Policy violation it causes.
+        browser
+            .execute(
+                "window.cspViolations = []; document.addEventListener('securitypolicyviolation', \
+                 (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));",
+                vec![],
+            )
+            .await?;
+
         // Users: find the victim by search.
         open(browser, "users").await?;
         browser.find(Locator::Id("user-search")).await?.send_keys("victim").await?;
@@ -132,16 +226,25 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         until(browser, "every user listed", "document.querySelectorAll('#users tbody tr').length === 5").await?;
         shoot(browser, "users").await?;
 
-        // Create an account from the form (a too-short name is caught on the page), make it an admin, reset
-        // its password.
+        // Create an account from the form: a too-short name is caught on the page, a taken e-mail by the API
+        // (its message under the field). Then make it an admin and reset its password (a weak one is refused
+        // by the API, in the dialog).
         browser.find(Locator::Id("user-new")).await?.click().await?;
         let username = browser.wait().at_most(WAIT).for_element(Locator::Id("create-username")).await?;
         username.send_keys("ab").await?;
-        browser.find(Locator::Id("create-email")).await?.send_keys("new_hire@example.com").await?;
+        let email = browser.find(Locator::Id("create-email")).await?;
+        email.send_keys("victim@example.com").await?;
         browser.find(Locator::Id("create-password")).await?.send_keys(USER_PASSWORD).await?;
         browser.find(Locator::Id("create-submit")).await?.click().await?;
         until(browser, "the username's error", r#"document.querySelector('#create-username').getAttribute('aria-invalid') === "true""#).await?;
         username.send_keys("_new_hire").await?;
+        browser.find(Locator::Id("create-submit")).await?.click().await?;
+        until(browser, "the e-mail's error", r#"document.querySelector('#banner').dataset.code === "user.email_taken""#).await?;
+        let under_email = js(browser, "document.querySelector('#create-email').parentElement.querySelector('.field-error').textContent").await?;
+        let taken = api.lang("zh-CN").post("/api/v1/admin/users", Some(&admin.access), json!({"username": "ab_new_hire", "email": "victim@example.com", "password": USER_PASSWORD})).await;
+        assert_eq!((taken.status, under_email.as_str()), (409, taken.body["message"].as_str()), "the API's message under the field");
+        email.clear().await?;
+        email.send_keys("new_hire@example.com").await?;
         browser.find(Locator::Id("create-submit")).await?.click().await?;
         until(browser, "the new user's page", r#"document.querySelector('#user-title').textContent === "ab_new_hire"
             && document.body.dataset.ready === "user""#).await?;
@@ -149,7 +252,14 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         browser.find(Locator::Css(".act-role")).await?.click().await?;
         confirm(browser).await?;
         until(browser, "the new role", r#"document.querySelector('#user-detail dd[data-field="role"]').textContent === "管理员""#).await?;
-        browser.find(Locator::Id("detail-password")).await?.send_keys("Fresh-Start-Passw0rd!").await?;
+        let password = browser.find(Locator::Id("detail-password")).await?;
+        password.send_keys("aaaaaaaaaa").await?;
+        browser.find(Locator::Css(".act-password")).await?.click().await?;
+        confirm(browser).await?;
+        until(browser, "the weak password's refusal", r#"document.querySelector('#confirm-error').dataset.code === "validation.too_weak""#).await?;
+        browser.find(Locator::Id("confirm-cancel")).await?.click().await?;
+        password.clear().await?;
+        password.send_keys("Fresh-Start-Passw0rd!").await?;
         browser.find(Locator::Css(".act-password")).await?.click().await?;
         confirm(browser).await?;
         until(browser, "the reset notice", "!document.querySelector('#notice').hidden").await?;
@@ -159,7 +269,7 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
 
         // Disable the victim: confirmed, then their API token stops working at once.
         let victim_id = victim["id"].as_str().expect("id");
-        browser.goto(&format!("{base}/admin#/users/{victim_id}")).await?;
+        visit(browser, &format!("#/users/{victim_id}")).await?;
         until(browser, "the victim's page", r#"document.querySelector('#view-user').dataset.status === "active""#).await?;
         browser.find(Locator::Css(".act-disable")).await?.click().await?;
         confirm(browser).await?;
@@ -172,7 +282,7 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         // A refused action shows the API's localized error in the dialog: admins cannot disable themselves.
         let own = api.get("/api/v1/admin/console", Some(&admin.access)).await;
         let own_id = own.body["me"]["id"].as_str().expect("me.id").to_owned();
-        browser.goto(&format!("{base}/admin#/users/{own_id}")).await?;
+        visit(browser, &format!("#/users/{own_id}")).await?;
         until(browser, "the admin's own page", r#"document.querySelector('#user-title').textContent === "console_admin""#).await?;
         browser.find(Locator::Css(".act-disable")).await?.click().await?;
         confirm(browser).await?;
@@ -236,10 +346,6 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         until(browser, "every entry", "document.querySelectorAll('#audit > tbody > tr').length >= 5").await?;
         shoot(browser, "audit").await?;
 
-        // Push form (the endpoint's own test lives with the gateway).
-        open(browser, "push").await?;
-        shoot(browser, "push").await?;
-
         // Language: switching re-labels the page and the API's messages follow.
         browser.find(Locator::Id("lang-toggle")).await?.click().await?;
         until(browser, "English", r#"document.documentElement.lang === "en""#).await?;
@@ -249,7 +355,7 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         let caption = browser.find(Locator::Css("#chart-new-users figcaption")).await?.text().await?;
         assert_eq!(caption, "New users per day");
         shoot(browser, "dashboard-en").await?;
-        browser.goto(&format!("{base}/admin#/users/{own_id}")).await?;
+        visit(browser, &format!("#/users/{own_id}")).await?;
         until(browser, "the admin's own page", r#"document.querySelector('#user-title').textContent === "console_admin""#).await?;
         browser.find(Locator::Css(".act-delete")).await?.click().await?;
         confirm(browser).await?;
@@ -262,10 +368,24 @@ async fn an_operator_manages_users_settings_and_audit_from_the_page() {
         // A phone-sized window: the page fits without sideways scrolling.
         browser.set_window_size(390, 844).await?;
         open(browser, "users").await?;
+        browser.find(Locator::Id("user-filter-deleted")).await?.select_by_value("exclude").await?;
+        until(browser, "every user again", "document.querySelectorAll('#users tbody tr').length === 7").await?;
         let fits = js(browser, "document.documentElement.scrollWidth <= window.innerWidth + 1").await?;
         assert_eq!(fits, Value::Bool(true), "no horizontal overflow on a phone");
         shoot(browser, "users-phone").await?;
+        // Paging: five per page, then the second page.
+        browser.find(Locator::Id("user-size")).await?.select_by_value("5").await?;
+        until(browser, "a page of five", "document.querySelectorAll('#users tbody tr').length === 5").await?;
+        browser.find(Locator::Id("users-next")).await?.click().await?;
+        until(browser, "the second page", "document.querySelectorAll('#users tbody tr').length === 2").await?;
+        let pager = browser.find(Locator::Id("users-page")).await?.text().await?;
+        assert_eq!(pager, "Page 2 of 2, 7 in all");
         browser.set_window_size(1400, 1000).await?;
+
+        // Nothing was fetched from another origin, and nothing the page did broke its own policy.
+        let foreign = js(browser, "performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith(location.origin))").await?;
+        assert_eq!(foreign, json!([]), "every resource comes from this server");
+        assert_eq!(js(browser, "window.cspViolations").await?, json!([]), "no CSP violation");
 
         // Sign out: the session ends on the server too.
         browser.find(Locator::Id("logout")).await?.click().await?;
@@ -324,6 +444,7 @@ async fn console_endpoints_serve_the_page(composition: Composition) {
         (Some(0), Some(0)),
         "run history is read"
     );
+    assert_eq!(today["messages"].as_u64(), Some(0), "the message store is read: {today}");
     let defaulted = api.get("/api/v1/admin/stats/daily?days=", Some(&admin)).await;
     assert_eq!(defaulted.status, 200, "an empty optional parameter is absent: {:?}", defaulted.body);
     assert_eq!(defaulted.body["points"].as_array().map(Vec::len), Some(30));
@@ -384,4 +505,110 @@ async fn console_endpoints_serve_the_page(composition: Composition) {
         let refused = api.get(path, Some(&other_token)).await;
         assert_eq!((refused.status, refused.code()), (403, "auth.forbidden"), "{path}: {:?}", refused.body);
     }
+}
+
+/// The push form in the browser, against the gateway: a notice to one user reaches their open WebSocket, one
+/// to a group arrives as a stored system message, a notice to everyone online asks first, an unknown target shows the API's localized error, and the
+/// dashboard counts the online user.
+#[tokio::test]
+async fn an_operator_pushes_notices_from_the_page() {
+    let world = World::start(Composition::Embedded, ServerBuilder::new()).await;
+    let out = world.run(&[
+        "init-admin",
+        "--username",
+        "push_admin",
+        "--email",
+        "push_admin@example.com",
+        "--password",
+        PASSWORD,
+    ]);
+    assert!(out.status.success(), "init-admin: {}", String::from_utf8_lossy(&out.stderr));
+    let api = Api::new(&world.server.base);
+    let listener = api.register("listener_user", "listener@example.com", USER_PASSWORD).await;
+    let listener_id = listener["id"].as_str().expect("id").to_owned();
+    let token = api.login("listener_user", USER_PASSWORD).await.access;
+    let mut socket = e2e::ws::WsClient::connect(&world.server.base, &token).await;
+
+    let session = Browser::start().await;
+    let browser = &session.client;
+    let base = world.server.base.clone();
+    let outcome = async {
+        browser.goto(&format!("{base}/admin?lang=zh-CN")).await?;
+        browser.wait().at_most(WAIT).for_element(Locator::Id("login-username")).await?.send_keys("push_admin").await?;
+        browser.find(Locator::Id("login-password")).await?.send_keys(PASSWORD).await?;
+        browser.find(Locator::Id("login-submit")).await?.click().await?;
+        until(browser, "the dashboard", r#"document.body.dataset.ready === "dashboard""#).await?;
+        let online = browser.find(Locator::Css(r#"[data-stat="online_users"] strong"#)).await?.text().await?;
+        assert_eq!(online, "1", "the listener is online");
+
+        // To one user.
+        open(browser, "push").await?;
+        browser.find(Locator::Id("push-scope")).await?.select_by_value("user").await?;
+        browser.find(Locator::Id("push-target")).await?.send_keys(&listener_id).await?;
+        browser.find(Locator::Id("push-text")).await?.send_keys("系统维护通知：今晚 22:00").await?;
+        browser.find(Locator::Id("push-send")).await?.click().await?;
+        until(browser, "delivered", r#"document.querySelector('#push-result').dataset.delivered === "1""#).await?;
+        let frame = socket.next_of("push").await;
+        assert_eq!(
+            (frame["scope"].as_str(), frame["text"].as_str()),
+            (Some("user"), Some("系统维护通知：今晚 22:00")),
+            "{frame}"
+        );
+        shoot(browser, "push").await?;
+
+        // An unknown user: the API's localized refusal.
+        let target = browser.find(Locator::Id("push-target")).await?;
+        target.clear().await?;
+        target.send_keys("01a20f00-0000-7000-8000-000000000000").await?;
+        browser.find(Locator::Id("push-text")).await?.send_keys("?").await?;
+        browser.find(Locator::Id("push-send")).await?.click().await?;
+        until(browser, "the refusal", r#"document.querySelector('#banner').dataset.code === "chat.target_not_found""#)
+            .await?;
+
+        // To a group: stored as a system message in its conversation.
+        let group = api.post("/api/v1/groups", Some(&token), json!({"name": "值班群"})).await;
+        assert_eq!(group.status, 201, "{:?}", group.body);
+        let group_id = group.body["id"].as_str().expect("group id").to_owned();
+        browser.find(Locator::Id("push-scope")).await?.select_by_value("group").await?;
+        let target = browser.find(Locator::Id("push-target")).await?;
+        target.clear().await?;
+        target.send_keys(&group_id).await?;
+        let text = browser.find(Locator::Id("push-text")).await?;
+        text.clear().await?;
+        text.send_keys("群公告：明早例会").await?;
+        browser.find(Locator::Id("push-send")).await?.click().await?;
+        until(browser, "sent to the group", "!document.querySelector('#notice').hidden").await?;
+        let frame = socket.next_of("message").await;
+        assert_eq!(
+            (frame["kind"].as_str(), frame["body"].as_str()),
+            (Some("system"), Some("群公告：明早例会")),
+            "{frame}"
+        );
+        assert_eq!(frame["conversation"], format!("g:{group_id}"));
+
+        // To everyone online, after a confirmation.
+        browser.find(Locator::Id("push-scope")).await?.select_by_value("online").await?;
+        let text = browser.find(Locator::Id("push-text")).await?;
+        text.clear().await?;
+        text.send_keys("Hello everyone").await?;
+        browser.find(Locator::Id("push-send")).await?.click().await?;
+        confirm(browser).await?;
+        until(
+            browser,
+            "delivered to everyone",
+            r#"Number(document.querySelector('#push-result').dataset.delivered) >= 1"#,
+        )
+        .await?;
+        let frame = socket.next_of("push").await;
+        assert_eq!(
+            (frame["scope"].as_str(), frame["text"].as_str()),
+            (Some("online"), Some("Hello everyone")),
+            "{frame}"
+        );
+        Ok::<(), CmdError>(())
+    }
+    .await;
+    session.close().await;
+    socket.close().await;
+    outcome.unwrap_or_else(|e| panic!("browser flow failed: {e}\n{}", world.server.output()));
 }

@@ -2,13 +2,21 @@
 //! 404s, ownership transfer), the member limit setting, history paging in both directions, unread counts
 //! after marking read, presence, and localized errors in zh-CN and en.
 //!
-//! Messages come from group events (each rename stores a system message), so no WebSocket is needed.
+//! Messages come from group events (each rename stores a system message), so most scenarios need no
+//! WebSocket; the last one checks that REST and the WebSocket agree on conversations, unread counts, live
+//! group notices and read marks.
 
 use crate::admin::super_admin;
+use e2e::ws::WsClient;
 use e2e::{Api, Composition, ServerBuilder, World};
 use serde_json::{Value, json};
 
-on_both!(groups_and_membership_rules, member_limit_comes_from_the_setting, history_pages_and_unread_counts);
+on_both!(
+    groups_and_membership_rules,
+    member_limit_comes_from_the_setting,
+    history_pages_and_unread_counts,
+    rest_and_websocket_see_the_same_conversations
+);
 
 const PASSWORD: &str = "correct-horse-battery-staple";
 
@@ -267,4 +275,53 @@ async fn chat_operations_are_in_the_spec_with_examples_and_error_responses() {
         assert!(schemas[name]["example"].is_object(), "{name} has no example");
     }
     assert_eq!(schemas["CreateGroupRequest"]["additionalProperties"], false, "request bodies are closed");
+}
+
+async fn rest_and_websocket_see_the_same_conversations(composition: Composition) {
+    let world = World::start(composition, ServerBuilder::new()).await;
+    let api = Api::new(&world.server.base);
+    let (alice_id, alice) = account(&api, "alice").await;
+    let (bob_id, bob) = account(&api, "bob").await;
+    let mut a = WsClient::connect(&world.server.base, &alice).await;
+    let mut b = WsClient::connect(&world.server.base, &bob).await;
+
+    // A direct message sent over the socket is in bob's REST conversation list, unread, and in the history.
+    a.send(json!({"type": "send", "id": "f1", "to": bob_id, "client_msg_id": "c1", "body": "hello bob"})).await;
+    let ack = a.next_of("ack").await;
+    let conversation = ack["conversation"].as_str().unwrap().to_owned();
+    assert_eq!(b.next_of("message").await["body"], "hello bob");
+    let list = api.get("/api/v1/conversations", Some(&bob)).await;
+    let direct = &list.body["items"][0];
+    assert_eq!(
+        (direct["conversation"].as_str(), direct["kind"].as_str()),
+        (Some(conversation.as_str()), Some("direct"))
+    );
+    assert_eq!((direct["peer_id"].as_str(), direct["unread"].as_u64()), (Some(alice_id.as_str()), Some(1)));
+    assert_eq!(direct["last_message"]["body"], "hello bob");
+    let history = api.get(&format!("/api/v1/conversations/{conversation}/messages"), Some(&bob)).await;
+    assert_eq!(
+        (seqs(&history.body), history.body["items"][0]["sender_id"].as_str()),
+        (vec![1], Some(alice_id.as_str()))
+    );
+
+    // A REST read mark reaches the peer's socket as a `read` frame.
+    let read = api
+        .call("PUT", &format!("/api/v1/conversations/{conversation}/read"), Some(&bob), Some(json!({"seq": 1})))
+        .await;
+    assert_eq!(read.body["unread"], 0, "{:?}", read.body);
+    let seen = a.next_of("read").await;
+    assert_eq!((seen["user_id"].as_str(), seen["seq"].as_u64()), (Some(bob_id.as_str()), Some(1)));
+
+    // Group notices made over REST arrive live on members' sockets, as system messages.
+    let created = api.post("/api/v1/groups", Some(&alice), json!({"name": "live", "members": [bob_id]})).await;
+    let g = created.body["id"].as_str().unwrap().to_owned();
+    let notice = b.next_of("message").await;
+    assert_eq!(
+        (notice["conversation"].as_str(), notice["kind"].as_str()),
+        (Some(format!("g:{g}").as_str()), Some("system"))
+    );
+    assert_eq!(notice["body"], "alice 创建了群组「live」");
+    api.call("PATCH", &format!("/api/v1/groups/{g}"), Some(&alice), Some(json!({"name": "renamed"}))).await;
+    let renamed = b.next_of("message").await;
+    assert_eq!((renamed["seq"].as_u64(), renamed["body"].as_str()), (Some(2), Some("alice 将群组改名为「renamed」")));
 }

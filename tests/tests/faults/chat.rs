@@ -5,8 +5,8 @@
 
 use crate::{PASSWORD, RECOVERY};
 use adapter_redis::testing::TestRedis;
-use e2e::private::{PrivateMariaDb, PrivateRedis};
 use e2e::chat_client::{ChatUser, FRAME_LIMIT, WsClient, direct};
+use e2e::private::{PrivateMariaDb, PrivateMongo, PrivateRedis};
 use e2e::{Api, ServerBuilder, SharedBackends};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -58,8 +58,7 @@ async fn deliver(
 
 /// Connects `user` to `base`, retrying until it works.
 async fn connect(user: &ChatUser, base: &str) -> WsClient {
-    e2e::wait::until(&format!("{} connects", user.username), RECOVERY, || async { user.connect(base).await })
-        .await
+    e2e::wait::until(&format!("{} connects", user.username), RECOVERY, || async { user.connect(base).await }).await
 }
 
 /// Checks a `sync` replay of one conversation against what was acked: exactly the acked messages above
@@ -110,10 +109,14 @@ async fn no_acked_message_is_lost_across_a_redis_outage() {
             assert!(!met.is_empty(), "the first send after the outage began was refused at least once");
             eprintln!("what the sender met during the outage: {met:?}");
         }
+        // Regression: an allocator restarted empty below the stored seqs made the first send `chat.busy`.
+        assert!(!met.iter().any(|m| m == "chat.busy"), "message {i} met {met:?}");
         assert!(acked.insert(seq, id).is_none(), "seq {seq} acked twice: {acked:?}");
     }
     let _redis = restart.await.expect("restart task");
     assert_eq!(acked.len(), 10, "{acked:?}");
+    let seqs: Vec<u64> = acked.keys().copied().collect();
+    assert_eq!(seqs, (1..=10).collect::<Vec<_>>(), "seqs have no gaps: {acked:?}");
 
     let mut reader = connect(&bob, &server.base).await;
     let (replay, synced) = reader.sync("s1", json!({})).await.expect("sync");
@@ -173,6 +176,59 @@ async fn no_acked_message_is_lost_across_a_mariadb_restart() {
     assert_replay(&replay, &conv, 0, &acked);
 }
 
+#[tokio::test]
+async fn no_acked_message_is_lost_across_a_mongodb_restart() {
+    let mut mongo = PrivateMongo::new();
+    mongo.start().await;
+    let server = ServerBuilder::new().envs(mongo.env("chat_faults")).spawn().await;
+    let api = Api::new(&server.base);
+    let alice = ChatUser::register(&api, "mongo_alice", PASSWORD).await;
+    let bob = ChatUser::register(&api, "mongo_bob", PASSWORD).await;
+    let conv = direct(&alice.id, &bob.id);
+    let bases = vec![server.base.clone()];
+    let mut sender = Some(connect(&alice, &server.base).await);
+    let mut acked = BTreeMap::new();
+    let send = async |i: usize, sender: &mut Option<WsClient>| {
+        let (ack, met) = deliver(&alice, sender, &bases, &bob.id, &format!("m-{i}"), "through a crash").await;
+        (ack["seq"].as_u64().expect("seq"), format!("m-{i}"), met)
+    };
+    for i in 0..5 {
+        let (seq, id, _) = send(i, &mut sender).await;
+        acked.insert(seq, id);
+    }
+    mongo.kill();
+    let red = crate::wait_readiness(&api, 503, RECOVERY).await;
+    assert_eq!(crate::check(&red, "mongodb")["status"], "down", "{red}");
+    let reader_tokens = api.login(&bob.username, PASSWORD).await;
+    let history = api.get(&format!("/api/v1/conversations/{conv}/messages"), Some(&reader_tokens.access)).await;
+    assert_eq!((history.status, history.code()), (503, "backend.unavailable"), "{:?}", history.body);
+    assert_eq!(history.body["details"]["backend"], "mongodb", "{:?}", history.body);
+    assert!(history.headers.contains_key("retry-after"));
+    // Down for longer than the driver's 5 s server selection, so a send is refused rather than delayed.
+    let restart = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        mongo.start().await;
+        mongo
+    });
+    for i in 5..10 {
+        let (seq, id, met) = send(i, &mut sender).await;
+        if i == 5 {
+            assert!(!met.is_empty(), "the send during the outage was refused at least once");
+            eprintln!("what the sender met during the MongoDB outage: {met:?}");
+        }
+        assert!(acked.insert(seq, id).is_none(), "seq {seq} acked twice: {acked:?}");
+    }
+    let _mongo = restart.await.expect("restart task");
+    crate::wait_readiness(&api, 200, RECOVERY).await;
+    let mut reader = connect(&bob, &server.base).await;
+    let (replay, _) = reader.sync("s1", json!({})).await.expect("sync");
+    assert_replay(&replay, &conv, 0, &acked);
+    let seqs: Vec<u64> = acked.keys().copied().collect();
+    assert_eq!(seqs, (1..=10).collect::<Vec<_>>(), "seqs have no gaps: {acked:?}");
+    let history = api.get(&format!("/api/v1/conversations/{conv}/messages"), Some(&reader_tokens.access)).await;
+    assert_eq!((history.status, history.body["latest_seq"].as_u64()), (200, Some(10)), "{:?}", history.body);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_of_one_instance_loses_no_acked_message_and_sync_replays_each_once_in_order() {
     let backends = SharedBackends::start().await;
@@ -209,28 +265,35 @@ async fn sigkill_of_one_instance_loses_no_acked_message_and_sync_replays_each_on
         .max()
         .unwrap_or(0);
 
-    // Instance one dies; bob keeps sending to alice while she is away.
+    // Alice sends once more and instance one dies before she can see the ack (if there was one); bob keeps
+    // sending to alice while she is away.
+    let in_flight =
+        json!({"type": "send", "id": "a-5", "to": bob.id, "client_msg_id": "a-5", "kind": "text", "body": "last"});
+    a.as_mut().expect("alice").send_frame(in_flight).await.expect("send a-5");
     one.signal(nix::sys::signal::Signal::SIGKILL);
     drop(one);
     for i in 5..10 {
         let (ack, _) = deliver(&bob, &mut b, &survivor, &alice.id, &format!("b-{i}"), "while alice is away").await;
         acked.insert(ack["seq"].as_u64().expect("seq"), format!("b-{i}"));
     }
-    // Alice's client notices the dead socket and reconnects to the survivor, then syncs from her cursor.
+    // Alice's client notices the dead socket, reconnects to the survivor, resends what was not acked with
+    // the same client_msg_id (stored once, whether or not the dead instance stored it), then syncs.
     let dead = a.as_mut().expect("alice").drain_messages(Duration::from_secs(30)).await;
     assert!(dead.is_err(), "the killed instance's socket is dead, got {dead:?}");
     let mut alice_again = connect(&alice, &two.base).await;
+    let resent = alice_again.send_text(&bob.id, "a-5", "last").await.expect("resend a-5");
+    assert_eq!(resent["type"], "ack", "{resent}");
+    assert!(acked.insert(resent["seq"].as_u64().expect("seq"), "a-5".into()).is_none(), "{acked:?}");
     let (replay, _) = alice_again.sync("s1", json!({ conv.clone(): alice_cursor })).await.expect("sync");
     assert_replay(&replay, &conv, alice_cursor, &acked);
-    // A send she cannot know was acked (the socket died) is resent with the same client_msg_id on the
-    // survivor: acked again with the same seq, stored once.
+    // An older send resent again is acked with its first seq, flagged duplicate, stored once.
     let (seq_a4, _) = acked.iter().find(|(_, c)| *c == "a-4").map(|(s, c)| (*s, c.clone())).expect("a-4");
     let again = alice_again.send_text(&bob.id, "a-4", "from alice").await.expect("resend");
     assert_eq!((again["type"].as_str(), again["seq"].as_u64()), (Some("ack"), Some(seq_a4)), "{again}");
     assert_eq!(again["duplicate"], true, "{again}");
-    assert_eq!(acked.len(), 15, "every send was acked once: {acked:?}");
+    assert_eq!(acked.len(), 16, "every send was acked once: {acked:?}");
     let seqs: Vec<u64> = acked.keys().copied().collect();
-    assert_eq!(seqs, (1..=15).collect::<Vec<_>>(), "seqs have no gaps: {acked:?}");
+    assert_eq!(seqs, (1..=16).collect::<Vec<_>>(), "seqs have no gaps: {acked:?}");
     let mut bob_again = connect(&bob, &two.base).await;
     let (all, _) = bob_again.sync("s2", json!({ conv.clone(): 0 })).await.expect("sync");
     assert_replay(&all, &conv, 0, &acked);

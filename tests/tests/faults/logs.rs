@@ -1,7 +1,8 @@
 //! The log directory stops taking writes: the service keeps serving and says so once per file on stderr.
-//! "Full" is every log file pointing at `/dev/full` (each write fails with ENOSPC, as on a disk that filled
-//! its budget; no privileges or mounts needed); "unwritable" is the directory replaced by a plain file while
-//! the server runs, so the next rotation cannot create anything there.
+//! "Full" is a 300 KiB tmpfs mounted on the log directory in a mount namespace of the server's own (a real
+//! disk budget filling up; needs root, as in CI here), and every log file pointing at `/dev/full` (each
+//! write fails with ENOSPC; no privileges needed); "unwritable" is the directory replaced by a plain file
+//! while the server runs, so the next rotation cannot create anything there.
 
 use crate::PASSWORD;
 use e2e::{Api, ServerBuilder};
@@ -35,7 +36,7 @@ async fn a_full_log_disk_is_said_once_on_stderr_and_serving_goes_on() {
     let server = files_on(&logs).spawn().await;
     let api = Api::new(&server.base);
     api.register("full_disk", "full@example.com", PASSWORD).await;
-    for _ in 0..50 {
+    for _ in 0..20 {
         let tokens = api.login("full_disk", PASSWORD).await;
         assert_eq!(api.get("/api/v1/users/me", Some(&tokens.access)).await.status, 200);
     }
@@ -93,6 +94,62 @@ async fn a_log_directory_made_unwritable_is_said_once_and_logging_resumes_when_i
     })
     .await;
     let said = notices(&stderr_of(&server), "app.log");
+    assert_eq!(said.len(), 2, "one failure, one recovery: {said:?}");
+    assert!(said[1].contains("writable again"), "{said:?}");
+}
+
+#[tokio::test]
+async fn a_log_directory_that_fills_its_budget_is_said_once_and_logging_resumes_when_space_is_freed() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir_all(&logs).expect("log dir");
+    let logs_arg = logs.display().to_string();
+    // A private mount namespace: the tmpfs exists for this server only and vanishes with it.
+    let mount = r#"mount -t tmpfs -o size=300k tmpfs "$0" && exec "$@""#;
+    let probe = std::process::Command::new("unshare").args(["--mount", "true"]).status();
+    assert!(
+        probe.is_ok_and(|s| s.success()),
+        "this test needs `unshare --mount` (root or CAP_SYS_ADMIN, as in CI); the /dev/full test covers the rest"
+    );
+    let server = files_on(&logs)
+        .wrapper(&["unshare", "--mount", "--propagation", "private", "sh", "-c", mount, &logs_arg])
+        .env("EXCHANGE__LOG__MAX_SIZE", "1")
+        .spawn()
+        .await;
+    let api = Api::new(&server.base);
+    let long = format!("/api/v1/nothing/{}", "x".repeat(3000));
+    let stderr = e2e::wait::until("the notice about app.log", Duration::from_secs(180), || async {
+        for _ in 0..20 {
+            assert_eq!(api.get(&long, None).await.status, 404, "the service keeps serving");
+        }
+        let stderr = stderr_of(&server);
+        if notices(&stderr, "app.log").is_empty() { Err(format!("no notice yet: {stderr}")) } else { Ok(stderr) }
+    })
+    .await;
+    let said = notices(&stderr, "app.log");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("No space left on device"), "{said:?}");
+    for _ in 0..50 {
+        assert_eq!(api.get(&long, None).await.status, 404);
+    }
+    assert_eq!(notices(&stderr_of(&server), "app.log").len(), 1, "said once, not per line");
+    assert_eq!(api.get("/health/ready", None).await.status, 200);
+
+    // The operator frees space (inside the server's namespace, where the tmpfs is): logging resumes.
+    let pid = server.pid().to_string();
+    let files = [logs.join("app.log"), logs.join("access.log")];
+    let freed = std::process::Command::new("nsenter")
+        .args(["-t", &pid, "-m", "truncate", "-s", "0"])
+        .args(&files)
+        .status()
+        .expect("run nsenter");
+    assert!(freed.success(), "truncate in the server's mount namespace");
+    let said = e2e::wait::until("the recovery notice", Duration::from_secs(60), || async {
+        assert_eq!(api.get("/ping", None).await.status, 200);
+        let said = notices(&stderr_of(&server), "app.log");
+        if said.len() >= 2 { Ok(said) } else { Err(format!("{said:?}")) }
+    })
+    .await;
     assert_eq!(said.len(), 2, "one failure, one recovery: {said:?}");
     assert!(said[1].contains("writable again"), "{said:?}");
 }

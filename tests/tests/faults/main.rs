@@ -3,6 +3,7 @@
 //! test on the shared servers. A separate test binary so they can be run alone:
 //! `cargo nextest run -p e2e --test faults`. docs/operations.md describes what these tests check.
 
+mod chat;
 mod logs;
 mod mariadb_restart;
 mod redis_outage;

@@ -113,6 +113,8 @@ async fn a_redis_outage_answers_503_with_retry_after_and_recovers_without_a_rest
     assert_eq!(api.get("/api/v1/users/me", Some(&after.access)).await.status, 200);
     let old = api.get("/api/v1/users/me", Some(&before.access)).await;
     assert_eq!(old.status, 401, "{:?}", old.body);
+    let old_refresh = api.post("/api/v1/auth/refresh", None, json!({"refresh_token": before.refresh})).await;
+    assert_eq!(old_refresh.status, 401, "{:?}", old_refresh.body);
     let again = api.login("outage_user", PASSWORD).await;
     assert_eq!(api.get("/api/v1/users/me", Some(&again.access)).await.status, 200);
 

@@ -40,13 +40,19 @@ const actionName = (code) => {
   return has(key) ? t(key) : code;
 };
 
+/** A user target links to that user's page; other targets are shown as they are. */
+function targetCell(target) {
+  const user = /^user:([0-9a-f-]{36})$/i.exec(target);
+  return user ? el("a", { href: `#/users/${user[1]}` }, target) : target;
+}
+
 /** Table rows for audit entries (also used on a user's page). */
 export function auditTable(items) {
   return items.map((e) => el("tr", { "data-action": e.action, "data-target": e.target },
     el("td", {}, fmtTime(e.at)),
     el("td", {}, e.actor_name || t("system")),
     el("td", {}, el("span", { class: "pill", title: e.action }, actionName(e.action))),
-    el("td", { class: "mono" }, e.target),
+    el("td", { class: "mono" }, targetCell(e.target)),
     el("td", {}, diffTable(e))));
 }
 

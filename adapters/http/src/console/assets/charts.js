@@ -37,7 +37,7 @@ export function chart({ id, title, points, kind, format, fixedMax, detail }) {
     ? (i) => PAD.left + slot * i + slot / 2
     : (i) => PAD.left + (points.length === 1 ? plotW / 2 : (i * plotW) / (points.length - 1));
   const y = (v) => PAD.top + plotH - (v / top) * plotH;
-  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": title, class: `plot ${kind}` });
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": title, class: `plot plot-${kind}` });
 
   for (const frac of [0, 0.5, 1]) {
     const v = top * frac;
@@ -47,7 +47,9 @@ export function chart({ id, title, points, kind, format, fixedMax, detail }) {
   const labelAt = new Set([0, Math.floor((points.length - 1) / 2), points.length - 1]);
   points.forEach((p, i) => {
     if (labelAt.has(i)) {
-      root.append(svg("text", { x: x(i), y: H - 8, class: "axis", "text-anchor": "middle" }, p.label.slice(5)));
+      const anchor = i === 0 ? "start" : i === points.length - 1 ? "end" : "middle";
+      const at = i === 0 ? Math.min(x(i), PAD.left) : i === points.length - 1 ? Math.max(x(i), W - PAD.right) : x(i);
+      root.append(svg("text", { x: at, y: H - 8, class: "axis", "text-anchor": anchor }, p.label.slice(5)));
     }
   });
 

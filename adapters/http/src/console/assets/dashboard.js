@@ -25,7 +25,9 @@ function renderCards(stats) {
   ];
   for (const [section, figures] of Object.entries(stats)) {
     if (section === "users" || !figures || typeof figures !== "object") continue;
-    for (const [k, v] of Object.entries(figures)) if (typeof v === "number") cards.push(card(k, v));
+    const first = ["online_users", "connections", "messages_today"];
+    const keys = Object.keys(figures).sort((a, b) => (first.indexOf(a) + 1 || 99) - (first.indexOf(b) + 1 || 99));
+    for (const k of keys) if (typeof figures[k] === "number") cards.push(card(k, figures[k]));
   }
   if (typeof stats.online_users === "number") cards.push(card("online_users", stats.online_users));
   $("#cards").replaceChildren(...cards);

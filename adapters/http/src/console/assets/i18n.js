@@ -48,7 +48,7 @@ const STRINGS = {
     field: "字段", before: "之前", after: "之后", system: "系统",
     a_user_create: "创建用户", a_user_role: "修改角色", a_user_disable: "禁用用户", a_user_enable: "启用用户",
     a_user_delete: "删除用户", a_user_restore: "恢复用户", a_user_reset_password: "重置密码",
-    a_setting_update: "修改设置", a_setting_reset: "恢复默认设置", a_push_send: "发送推送",
+    a_setting_update: "修改设置", a_setting_reset: "恢复默认设置", a_chat_push: "发送通知",
     push_title: "发送系统通知", push_scope: "发送给", scope_user: "一个用户", scope_group: "一个群组",
     scope_online: "所有在线用户", push_target: "用户或群组 ID", push_text: "内容", send: "发送",
     pushed: "已送达 {n} 个连接。",
@@ -103,7 +103,7 @@ const STRINGS = {
     system: "system",
     a_user_create: "create user", a_user_role: "change role", a_user_disable: "disable user", a_user_enable: "enable user",
     a_user_delete: "delete user", a_user_restore: "restore user", a_user_reset_password: "reset password",
-    a_setting_update: "change setting", a_setting_reset: "reset setting", a_push_send: "push",
+    a_setting_update: "change setting", a_setting_reset: "reset setting", a_chat_push: "system notice",
     push_title: "Send a system notice", push_scope: "Send to", scope_user: "One user", scope_group: "One group",
     scope_online: "Everyone online", push_target: "User or group id", push_text: "Text", send: "Send",
     pushed: "Delivered to {n} connections.",
@@ -113,7 +113,7 @@ const STRINGS = {
 /** Every action code the audit log knows, for its filter. */
 export const ACTIONS = [
   "user.create", "user.role", "user.disable", "user.enable", "user.delete", "user.restore", "user.reset_password",
-  "setting.update", "setting.reset", "push.send",
+  "setting.update", "setting.reset", "chat.push",
 ];
 
 const pick = (tag) => {
