@@ -385,7 +385,10 @@ impl ChatService {
         if !self.can_access(user, &conversation).await? {
             return Err(ChatError::NotMember);
         }
-        let stored = self.conversations.mark_read(user, &conversation, seq).await?;
+        // Never past the newest message: a read mark ahead of it would hide messages not yet sent from
+        // the unread count. Capped here so the WebSocket `read` frame and REST agree.
+        let latest = self.messages.max_seq(&conversation).await?;
+        let stored = self.conversations.mark_read(user, &conversation, seq.min(latest)).await?;
         let mut recipients = vec![user];
         recipients.extend(conversation.peer_of(user).filter(|p| *p != user));
         let event = ChatEvent::Read { conversation: conversation.to_string(), user_id: user, seq: stored };

@@ -321,6 +321,10 @@ async fn read_positions_only_move_forward_and_tell_the_peer() {
     let mut w = world().await;
     let (alice, bob) = (w.user("alice", Role::User).await, w.user("bob", Role::User).await);
     let direct = ConversationId::direct(alice, bob);
+    for i in 0..8 {
+        w.chat.send(bob, None, text(Target::User(alice), &format!("m{i}"), "hi")).await.unwrap();
+    }
+    let _ = w.drain().await;
     assert_eq!(w.chat.read(alice, None, direct, 7).await.unwrap(), 7);
     assert_eq!(w.chat.read(alice, None, direct, 3).await.unwrap(), 7);
     let delivery = w.next_delivery().await;
@@ -426,5 +430,18 @@ async fn a_fresh_allocator_over_a_store_with_history_catches_up_in_one_step() {
     }
     let out = w.chat.send(alice, None, text(Target::User(bob), "after", "hello again")).await.unwrap();
     assert_eq!(out.message.seq, 11);
+    let _ = w.drain().await;
+}
+
+#[tokio::test]
+async fn a_read_mark_never_passes_the_newest_message() {
+    let mut w = world().await;
+    let (alice, bob) = (w.user("alice", Role::User).await, w.user("bob", Role::User).await);
+    let sent = w.chat.send(alice, None, text(Target::User(bob), "c1", "one")).await.unwrap();
+    let conversation = sent.message.conversation;
+    assert_eq!(w.chat.read(bob, None, conversation, 1_000).await.unwrap(), 1, "capped at the newest seq");
+    let next = w.chat.send(alice, None, text(Target::User(bob), "c2", "two")).await.unwrap();
+    assert_eq!(next.message.seq, 2);
+    assert_eq!(w.chat.read(bob, None, conversation, 2).await.unwrap(), 2, "the later message is still unread");
     let _ = w.drain().await;
 }
