@@ -578,7 +578,13 @@ async fn an_operator_pushes_notices_from_the_page() {
         text.send_keys("群公告：明早例会").await?;
         browser.find(Locator::Id("push-send")).await?.click().await?;
         until(browser, "sent to the group", "!document.querySelector('#notice').hidden").await?;
-        let frame = socket.next_of("message").await;
+        // The group's own system messages (e.g. "created the group") may come first.
+        let frame = loop {
+            let frame = socket.next_of("message").await;
+            if frame["body"] == "群公告：明早例会" {
+                break frame;
+            }
+        };
         assert_eq!(
             (frame["kind"].as_str(), frame["body"].as_str()),
             (Some("system"), Some("群公告：明早例会")),
