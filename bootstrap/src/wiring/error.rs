@@ -12,13 +12,13 @@ pub enum WiringError {
         message: String,
     },
     /// The database could not be reached or migrated.
-    #[error("database: {0}")]
+    #[error("database")]
     Database(#[from] adapter_sql::SqlError),
     /// Redis options were refused.
-    #[error("redis: {0}")]
+    #[error("redis")]
     Redis(#[from] adapter_redis::RedisError),
     /// MongoDB could not be reached or its indexes created.
-    #[error("mongodb: {0}")]
+    #[error("mongodb")]
     Mongo(#[from] adapter_mongo::MongoError),
     /// A backend refused during wiring.
     #[error(transparent)]

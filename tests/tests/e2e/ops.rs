@@ -73,6 +73,8 @@ async fn readiness_checks_redis_and_names_it_when_down() {
     assert_eq!(redis["status"], "down");
     let db = checks.iter().find(|c| c["name"] == "database").unwrap();
     assert_eq!(db["status"], "up");
+    assert!(db.get("error").is_none(), "no `error: null` for a healthy backend: {db}");
+    assert!(redis["error"].is_string(), "{redis}");
 }
 
 #[tokio::test]
@@ -180,4 +182,7 @@ fn an_unreachable_mongodb_stops_start_up_naming_it() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_ne!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("mongodb"), "{stderr}");
+    // The cause chain is printed once, not each layer repeating the one below it.
+    let summary = stderr.lines().find(|l| l.starts_with("exchange:")).expect("an `exchange:` summary line");
+    assert_eq!(summary.matches("cannot reach MongoDB").count(), 1, "{summary}");
 }

@@ -91,7 +91,14 @@ impl OpsApi {
         let details = serde_json::to_value(
             checks
                 .iter()
-                .map(|c| serde_json::json!({"name": c.name, "status": c.status, "latency_ms": c.latency_ms, "error": c.error}))
+                .map(|c| {
+                    // Same shape as a ready check: `error` only where a backend failed, never `null`.
+                    let mut check = serde_json::json!({"name": c.name, "status": c.status, "latency_ms": c.latency_ms});
+                    if let Some(error) = &c.error {
+                        check["error"] = serde_json::Value::String(error.clone());
+                    }
+                    check
+                })
                 .collect::<Vec<_>>(),
         )
         .unwrap_or_default();
