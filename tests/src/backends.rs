@@ -31,7 +31,6 @@ impl SharedBackends {
     /// Points a server at these backends.
     pub fn apply(&self, builder: ServerBuilder) -> ServerBuilder {
         let sql = self.db.options();
-        let redis = self.redis.options();
         builder
             .env("EXCHANGE__DATABASE__DRIVER", "mysql")
             .env("EXCHANGE__DATABASE__HOST", &sql.host)
@@ -39,9 +38,7 @@ impl SharedBackends {
             .env("EXCHANGE__DATABASE__USERNAME", &sql.username)
             .env("EXCHANGE__DATABASE__PASSWORD", &sql.password)
             .env("EXCHANGE__DATABASE__DATABASE", &sql.database)
-            .env("EXCHANGE__REDIS__HOST", &redis.host)
-            .env("EXCHANGE__REDIS__PORT", redis.port.to_string())
-            .env("EXCHANGE__REDIS__KEY_PREFIX", &redis.key_prefix)
+            .envs(redis_env(&self.redis))
     }
 
     /// The MariaDB database, for tests that seed rows through the SQL adapter (e.g. chat groups).
@@ -53,6 +50,16 @@ impl SharedBackends {
     pub fn env(&self) -> Vec<(String, String)> {
         self.apply(ServerBuilder::new()).env_pairs()
     }
+}
+
+/// The `EXCHANGE__REDIS__…` settings that point a server at `redis` (its host, port and own key prefix).
+pub fn redis_env(redis: &TestRedis) -> Vec<(String, String)> {
+    let r = redis.options();
+    vec![
+        ("EXCHANGE__REDIS__HOST".into(), r.host.clone()),
+        ("EXCHANGE__REDIS__PORT".into(), r.port.to_string()),
+        ("EXCHANGE__REDIS__KEY_PREFIX".into(), r.key_prefix.clone()),
+    ]
 }
 
 /// A server on `composition`, with the guards that keep its backends alive.

@@ -129,12 +129,9 @@ async fn no_acked_message_is_lost_across_a_mariadb_restart() {
     let mut db = PrivateMariaDb::install();
     db.start().await;
     let redis = TestRedis::start().await;
-    let r = redis.options();
     let server = ServerBuilder::new()
         .envs(db.env("exchange_chat_faults"))
-        .env("EXCHANGE__REDIS__HOST", &r.host)
-        .env("EXCHANGE__REDIS__PORT", r.port.to_string())
-        .env("EXCHANGE__REDIS__KEY_PREFIX", &r.key_prefix)
+        .envs(e2e::backends::redis_env(&redis))
         .env("EXCHANGE__DATABASE__CONNECT_TIMEOUT_SECS", "2")
         .spawn()
         .await;

@@ -25,6 +25,27 @@ fn files_on(dir: &Path) -> ServerBuilder {
         .env("EXCHANGE__LOG__LOG_DIR", dir.display().to_string())
 }
 
+/// Sends long requests until stderr says once that `app.log` cannot be written (because of `cause`), then
+/// checks that it stays said once while requests keep being served and the instance stays ready.
+async fn serve_until_said_once(server: &e2e::Server, api: &Api, long: &str, cause: &str) {
+    let stderr = e2e::wait::until("the notice about app.log", Duration::from_secs(180), || async {
+        for _ in 0..20 {
+            assert_eq!(api.get(long, None).await.status, 404, "the service keeps serving");
+        }
+        let stderr = stderr_of(server);
+        if notices(&stderr, "app.log").is_empty() { Err(format!("no notice yet: {stderr}")) } else { Ok(stderr) }
+    })
+    .await;
+    let said = notices(&stderr, "app.log");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains(cause), "{said:?}");
+    for _ in 0..50 {
+        assert_eq!(api.get(long, None).await.status, 404);
+    }
+    assert_eq!(notices(&stderr_of(server), "app.log").len(), 1, "said once, not per line");
+    assert_eq!(api.get("/health/ready", None).await.status, 200);
+}
+
 #[tokio::test]
 async fn a_full_log_disk_is_said_once_on_stderr_and_serving_goes_on() {
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -67,22 +88,7 @@ async fn a_log_directory_made_unwritable_is_said_once_and_logging_resumes_when_i
     std::fs::write(&logs, b"not a directory").expect("a file in its place");
     // Long paths make long access lines, so the rotation comes after a few hundred requests.
     let long = format!("/api/v1/nothing/{}", "x".repeat(3000));
-    let stderr = e2e::wait::until("the notice about app.log", Duration::from_secs(180), || async {
-        for _ in 0..20 {
-            assert_eq!(api.get(&long, None).await.status, 404, "the service keeps serving");
-        }
-        let stderr = stderr_of(&server);
-        if notices(&stderr, "app.log").is_empty() { Err(format!("no notice yet: {stderr}")) } else { Ok(stderr) }
-    })
-    .await;
-    let said = notices(&stderr, "app.log");
-    assert_eq!(said.len(), 1, "{said:?}");
-    assert!(said[0].contains("Not a directory"), "{said:?}");
-    for _ in 0..50 {
-        assert_eq!(api.get(&long, None).await.status, 404);
-    }
-    assert_eq!(notices(&stderr_of(&server), "app.log").len(), 1, "said once, not per line");
-    assert_eq!(api.get("/health/ready", None).await.status, 200);
+    serve_until_said_once(&server, &api, &long, "Not a directory").await;
 
     // The operator removes the file: the next line recreates the directory and logging resumes.
     std::fs::remove_file(&logs).expect("remove the file");
@@ -118,22 +124,7 @@ async fn a_log_directory_that_fills_its_budget_is_said_once_and_logging_resumes_
         .await;
     let api = Api::new(&server.base);
     let long = format!("/api/v1/nothing/{}", "x".repeat(3000));
-    let stderr = e2e::wait::until("the notice about app.log", Duration::from_secs(180), || async {
-        for _ in 0..20 {
-            assert_eq!(api.get(&long, None).await.status, 404, "the service keeps serving");
-        }
-        let stderr = stderr_of(&server);
-        if notices(&stderr, "app.log").is_empty() { Err(format!("no notice yet: {stderr}")) } else { Ok(stderr) }
-    })
-    .await;
-    let said = notices(&stderr, "app.log");
-    assert_eq!(said.len(), 1, "{said:?}");
-    assert!(said[0].contains("No space left on device"), "{said:?}");
-    for _ in 0..50 {
-        assert_eq!(api.get(&long, None).await.status, 404);
-    }
-    assert_eq!(notices(&stderr_of(&server), "app.log").len(), 1, "said once, not per line");
-    assert_eq!(api.get("/health/ready", None).await.status, 200);
+    serve_until_said_once(&server, &api, &long, "No space left on device").await;
 
     // The operator frees space (inside the server's namespace, where the tmpfs is): logging resumes.
     let pid = server.pid().to_string();

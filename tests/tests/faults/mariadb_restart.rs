@@ -47,12 +47,9 @@ async fn a_mariadb_restart_under_load_answers_503_and_the_pool_reconnects_by_its
     let mut db = PrivateMariaDb::install();
     db.start().await;
     let redis = TestRedis::start().await;
-    let r = redis.options();
     let server = ServerBuilder::new()
         .envs(db.env("exchange_faults"))
-        .env("EXCHANGE__REDIS__HOST", &r.host)
-        .env("EXCHANGE__REDIS__PORT", r.port.to_string())
-        .env("EXCHANGE__REDIS__KEY_PREFIX", &r.key_prefix)
+        .envs(e2e::backends::redis_env(&redis))
         .env("EXCHANGE__DATABASE__CONNECT_TIMEOUT_SECS", "2")
         .spawn()
         .await;
@@ -60,9 +57,7 @@ async fn a_mariadb_restart_under_load_answers_503_and_the_pool_reconnects_by_its
     let probe = probe_dir.path().join("probe.log");
     let mut cron = ServerBuilder::cron()
         .envs(db.env("exchange_faults"))
-        .env("EXCHANGE__REDIS__HOST", &r.host)
-        .env("EXCHANGE__REDIS__PORT", r.port.to_string())
-        .env("EXCHANGE__REDIS__KEY_PREFIX", &r.key_prefix)
+        .envs(e2e::backends::redis_env(&redis))
         .env("EXCHANGE__DATABASE__CONNECT_TIMEOUT_SECS", "2")
         .env("EXCHANGE__CRON__EXAMPLES", "false")
         .env("EXCHANGE__CRON__PROBE_FILE", probe.display().to_string())
