@@ -426,8 +426,8 @@ impl ConnState {
             },
             ClientFrame::Read { conversation, seq } => {
                 match gateway.chat.read(self.user, Some(self.conn), conversation, seq).await {
-                    Ok(stored) => {
-                        let frame = json!({"type": "read_ack", "id": id, "conversation": conversation.to_string(), "seq": stored});
+                    Ok(mark) => {
+                        let frame = json!({"type": "read_ack", "id": id, "conversation": conversation.to_string(), "seq": mark.last_read_seq});
                         link.send(frame).await;
                         Ok(())
                     }

@@ -11,7 +11,7 @@ mod service;
 
 pub use error::ChatError;
 pub use push::{PushOutcome, PushScope};
-pub use service::{ChatOptions, ChatPorts, ChatService, SendInput, SendOutcome, SyncedConversation, Target};
+pub use service::{ChatOptions, ChatPorts, ChatService, ReadMark, SendInput, SendOutcome, SyncedConversation, Target};
 
 #[cfg(test)]
 mod tests;

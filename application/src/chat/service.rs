@@ -74,6 +74,16 @@ pub struct SendInput {
     pub body: Value,
 }
 
+/// Where a user's read position stands after a read mark, with the newest seq it was capped at, so callers
+/// can report unread counts without reading the store again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadMark {
+    /// The stored read position (never past `latest_seq`).
+    pub last_read_seq: u64,
+    /// The conversation's newest seq when the mark was made.
+    pub latest_seq: u64,
+}
+
 /// The stored message and whether this send was a retry of an earlier one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SendOutcome {
@@ -381,7 +391,7 @@ impl ChatService {
         origin: Option<ConnectionId>,
         conversation: ConversationId,
         seq: u64,
-    ) -> Result<u64, ChatError> {
+    ) -> Result<ReadMark, ChatError> {
         if !self.can_access(user, &conversation).await? {
             return Err(ChatError::NotMember);
         }
@@ -393,7 +403,7 @@ impl ChatService {
         recipients.extend(conversation.peer_of(user).filter(|p| *p != user));
         let event = ChatEvent::Read { conversation: conversation.to_string(), user_id: user, seq: stored };
         self.publish(recipients, origin, event).await;
-        Ok(stored)
+        Ok(ReadMark { last_read_seq: stored.min(latest), latest_seq: latest })
     }
 
     /// Tells the other participants that `user` is typing (not stored).

@@ -325,8 +325,8 @@ async fn read_positions_only_move_forward_and_tell_the_peer() {
         w.chat.send(bob, None, text(Target::User(alice), &format!("m{i}"), "hi")).await.unwrap();
     }
     let _ = w.drain().await;
-    assert_eq!(w.chat.read(alice, None, direct, 7).await.unwrap(), 7);
-    assert_eq!(w.chat.read(alice, None, direct, 3).await.unwrap(), 7);
+    assert_eq!(w.chat.read(alice, None, direct, 7).await.unwrap().last_read_seq, 7);
+    assert_eq!(w.chat.read(alice, None, direct, 3).await.unwrap().last_read_seq, 7);
     let delivery = w.next_delivery().await;
     assert!(delivery.recipients.contains(&bob) && delivery.recipients.contains(&alice));
     assert!(matches!(delivery.event, ChatEvent::Read { seq: 7, user_id, .. } if user_id == alice));
@@ -439,9 +439,13 @@ async fn a_read_mark_never_passes_the_newest_message() {
     let (alice, bob) = (w.user("alice", Role::User).await, w.user("bob", Role::User).await);
     let sent = w.chat.send(alice, None, text(Target::User(bob), "c1", "one")).await.unwrap();
     let conversation = sent.message.conversation;
-    assert_eq!(w.chat.read(bob, None, conversation, 1_000).await.unwrap(), 1, "capped at the newest seq");
+    assert_eq!(w.chat.read(bob, None, conversation, 1_000).await.unwrap().last_read_seq, 1, "capped at the newest seq");
     let next = w.chat.send(alice, None, text(Target::User(bob), "c2", "two")).await.unwrap();
     assert_eq!(next.message.seq, 2);
-    assert_eq!(w.chat.read(bob, None, conversation, 2).await.unwrap(), 2, "the later message is still unread");
+    assert_eq!(
+        w.chat.read(bob, None, conversation, 2).await.unwrap().last_read_seq,
+        2,
+        "the later message is still unread"
+    );
     let _ = w.drain().await;
 }

@@ -162,9 +162,9 @@ impl ConversationService {
         seq: u64,
     ) -> Result<ReadPosition, ConversationError> {
         self.require_access(caller, &conversation).await?;
-        let latest_seq = self.messages.max_seq(&conversation).await?;
-        let stored = self.chat.read(caller, None, conversation, seq.min(latest_seq)).await?;
-        let last_read_seq = stored.min(latest_seq);
+        // ChatService caps the mark at the newest seq and tells the caller's other sockets and the peer.
+        let mark = self.chat.read(caller, None, conversation, seq).await?;
+        let (last_read_seq, latest_seq) = (mark.last_read_seq, mark.latest_seq);
         Ok(ReadPosition { conversation, last_read_seq, latest_seq, unread: latest_seq - last_read_seq })
     }
 
