@@ -1,11 +1,10 @@
 //! Housekeeping use cases the scheduler's built-in tasks run: purging soft-deleted users, expiring
-//! sessions and presence, rolling up daily statistics. Written against ports only; the tasks in
-//! `adapter-jobs` are thin wrappers around these methods.
+//! sessions, rolling up daily statistics. Written against ports only; the tasks in `adapter-jobs` are thin
+//! wrappers around these methods. (Presence expiry is the chat service's, which also announces it.)
 
 use crate::settings::SettingsService;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use domain::InfraError;
-use domain::chat::PresenceStore;
 use domain::clock::Clock;
 use domain::session::SessionStore;
 use domain::stats::{DailyStats, DailyStatsStore};
@@ -27,7 +26,6 @@ pub enum MaintenanceError {
 pub struct MaintenanceService {
     users: Arc<dyn UserRepository>,
     sessions: Arc<dyn SessionStore>,
-    presence: Option<Arc<dyn PresenceStore>>,
     daily_stats: Arc<dyn DailyStatsStore>,
     settings: Arc<SettingsService>,
     clock: Arc<dyn Clock>,
@@ -39,16 +37,15 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
 }
 
 impl MaintenanceService {
-    /// Wires the service; `presence` is `None` until a presence store is configured.
+    /// Wires the service to its stores.
     pub fn new(
         users: Arc<dyn UserRepository>,
         sessions: Arc<dyn SessionStore>,
-        presence: Option<Arc<dyn PresenceStore>>,
         daily_stats: Arc<dyn DailyStatsStore>,
         settings: Arc<SettingsService>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { users, sessions, presence, daily_stats, settings, clock }
+        Self { users, sessions, daily_stats, settings, clock }
     }
 
     /// Deletes for good the users soft-deleted more than `users.purge_after_days` days ago.
@@ -66,19 +63,6 @@ impl MaintenanceService {
         let purged = self.sessions.purge_expired(self.clock.now()).await?;
         tracing::info!(target: "cron::maintenance", purged, "expired sessions purged");
         Ok(purged)
-    }
-
-    /// Whether a presence store is configured (the presence sweep task is registered only then).
-    pub fn has_presence(&self) -> bool {
-        self.presence.is_some()
-    }
-
-    /// Drops expired presence connections; `None` when no presence store is configured.
-    pub async fn sweep_presence(&self) -> Result<Option<usize>, MaintenanceError> {
-        let Some(presence) = &self.presence else { return Ok(None) };
-        let offline = presence.sweep(self.clock.now()).await?;
-        tracing::info!(target: "cron::maintenance", went_offline = offline.len(), "presence swept");
-        Ok(Some(offline.len()))
     }
 
     /// Computes and stores the statistics row of `day` (UTC): accounts now, created that day, signed in that
@@ -160,14 +144,8 @@ mod tests {
             Settings::default(),
         ));
         let stats = Arc::new(MemoryDailyStats::default());
-        let svc = MaintenanceService::new(
-            users,
-            Arc::new(MemorySessionStore::default()),
-            None,
-            stats.clone(),
-            settings,
-            clock,
-        );
+        let svc =
+            MaintenanceService::new(users, Arc::new(MemorySessionStore::default()), stats.clone(), settings, clock);
         (svc, stats)
     }
 
@@ -184,7 +162,6 @@ mod tests {
         assert_eq!(svc.purge_deleted_users().await.unwrap(), 1, "30 days by default");
         assert!(users.by_id_any(old.id).await.unwrap().is_none());
         assert!(users.by_id_any(recent.id).await.unwrap().is_some());
-        assert_eq!(svc.sweep_presence().await.unwrap(), None, "no presence store configured");
     }
 
     #[tokio::test]

@@ -29,6 +29,9 @@ pub enum ConsoleError {
     /// The scheduler is shutting down.
     #[error("the scheduler is shutting down")]
     ShuttingDown,
+    /// Run now refused: the task's overlap policy is `skip` and its previous run is still going.
+    #[error("{0} is still running")]
+    StillRunning(String),
     /// A backend failed.
     #[error(transparent)]
     Infra(#[from] InfraError),
@@ -40,6 +43,7 @@ impl Coded for ConsoleError {
             Self::Forbidden(e) => e.code(),
             Self::TaskNotFound(_) => "cron.task_not_found",
             Self::ShuttingDown => "cron.shutting_down",
+            Self::StillRunning(_) => "cron.task_running",
             Self::Infra(e) => e.code(),
         }
     }
@@ -49,13 +53,14 @@ impl Coded for ConsoleError {
             Self::Forbidden(e) => e.kind(),
             Self::TaskNotFound(_) => ErrorKind::NotFound,
             Self::ShuttingDown => ErrorKind::Unavailable,
+            Self::StillRunning(_) => ErrorKind::Conflict,
             Self::Infra(e) => e.kind(),
         }
     }
 
     fn params(&self) -> Vec<(&'static str, String)> {
         match self {
-            Self::TaskNotFound(name) => vec![("task", name.clone())],
+            Self::TaskNotFound(name) | Self::StillRunning(name) => vec![("task", name.clone())],
             Self::Infra(e) => e.params(),
             _ => Vec::new(),
         }
@@ -67,6 +72,8 @@ impl From<RunNowError> for ConsoleError {
         match e {
             RunNowError::UnknownTask(name) => Self::TaskNotFound(name),
             RunNowError::ShuttingDown => Self::ShuttingDown,
+            RunNowError::StillRunning(name) => Self::StillRunning(name),
+            RunNowError::Unavailable(e) => Self::Infra(e),
         }
     }
 }
@@ -90,6 +97,15 @@ pub struct CronConsole {
     audit: Arc<dyn AuditLog>,
 }
 
+/// The name as the caller sent it, cut to the longest a task name can be, so a 404 does not echo a
+/// megabyte back.
+fn echo(name: &str) -> String {
+    match name.char_indices().nth(TaskName::MAX_LEN) {
+        Some((end, _)) => format!("{}…", &name[..end]),
+        None => name.to_owned(),
+    }
+}
+
 fn require_admin(actor: &Actor) -> Result<(), ConsoleError> {
     if actor.role.is_admin() { Ok(()) } else { Err(Forbidden.into()) }
 }
@@ -109,7 +125,7 @@ impl CronConsole {
         TaskName::parse(name)
             .ok()
             .and_then(|n| self.engine.task(&n))
-            .ok_or_else(|| ConsoleError::TaskNotFound(name.to_owned()))
+            .ok_or_else(|| ConsoleError::TaskNotFound(echo(name)))
     }
 
     async fn view(&self, task: Arc<RegisteredTask>, paused: Option<PauseState>) -> Result<TaskView, ConsoleError> {
@@ -157,7 +173,7 @@ impl CronConsole {
     pub async fn run_now(&self, actor: &Actor, name: &str, meta: &RequestMeta) -> Result<DateTime<Utc>, ConsoleError> {
         require_admin(actor)?;
         let task = self.lookup(name)?;
-        let at = self.engine.run_now(&task.name)?;
+        let at = self.engine.run_now(&task.name).await?;
         self.record(actor, meta, "cron.run_now", &task.name).await;
         Ok(at)
     }

@@ -4,12 +4,13 @@
 use crate::housekeeping;
 use crate::options::SchedulerOptions;
 use crate::registry::RegisteredTask;
-use crate::runner::Origin;
+use crate::runner::{Origin, RunningRefusal};
 use crate::scheduler::SchedulerPorts;
 use crate::task::TaskServices;
 use crate::ticker;
 use chrono::{DateTime, Utc};
-use domain::schedule::{MisfirePolicy, TaskName};
+use domain::InfraError;
+use domain::schedule::{LockGuard, LockKey, MisfirePolicy, TaskName};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,6 +27,12 @@ pub enum RunNowError {
     /// The scheduler is shutting down.
     #[error("the scheduler is shutting down")]
     ShuttingDown,
+    /// The task's overlap policy is `skip` and its previous run is still going.
+    #[error("{0} is still running")]
+    StillRunning(String),
+    /// The lock backend failed, so the run could not be started safely.
+    #[error(transparent)]
+    Unavailable(#[from] InfraError),
 }
 
 /// The scheduler of one process. Cheap to share (`Arc`); the web page holds it too.
@@ -87,16 +94,43 @@ impl Engine {
         self.tasks_run.load(Ordering::Relaxed)
     }
 
-    /// Starts a manual run of `name` on this instance, through the same lock and records (trigger
-    /// `manual`); returns the time recorded as its fire time.
-    pub fn run_now(self: &Arc<Self>, name: &TaskName) -> Result<DateTime<Utc>, RunNowError> {
+    /// Starts a manual run of `name` on this instance, through the lock port and the run records (trigger
+    /// `manual`, not subject to pause); returns the time recorded as its fire time. The locks are taken
+    /// before it returns, so a task with overlap `skip` whose previous run is still going is refused here
+    /// rather than recorded as skipped later.
+    pub async fn run_now(self: &Arc<Self>, name: &TaskName) -> Result<DateTime<Utc>, RunNowError> {
         let task = self.task(name).ok_or_else(|| RunNowError::UnknownTask(name.to_string()))?;
         if self.stopping.is_cancelled() {
             return Err(RunNowError::ShuttingDown);
         }
+        let running = self.take_running(&task).await.map_err(|refusal| match refusal {
+            RunningRefusal::StillRunning => RunNowError::StillRunning(task.name.to_string()),
+            RunningRefusal::Unavailable(e) => RunNowError::Unavailable(e),
+        })?;
         let requested = self.ports.clock.now();
-        self.in_flight.spawn(self.clone().handle(task, requested, Origin::Manual));
+        let key = LockKey::custom(&task.name, &format!("manual-{}", requested.timestamp_micros()));
+        let guard = match self.ports.lock.acquire(&key, self.options.lock_lease).await {
+            Ok(Some(guard)) => guard,
+            // A key of its own, taken in the same microsecond by another request: ask again.
+            Ok(None) => {
+                self.release_quietly(running).await;
+                return Err(RunNowError::StillRunning(task.name.to_string()));
+            }
+            Err(e) => {
+                self.release_quietly(running).await;
+                return Err(e.into());
+            }
+        };
+        self.in_flight.spawn(self.clone().run_locked(task, requested, Origin::Manual, guard, running));
         Ok(requested)
+    }
+
+    async fn release_quietly(&self, guard: Option<LockGuard>) {
+        if let Some(g) = guard
+            && let Err(e) = self.ports.lock.release(&g).await
+        {
+            tracing::warn!(target: "cron", key = %g.key, error = %e, "cannot release a lock; it expires with its lease");
+        }
     }
 
     /// Handles the tick of `name` fired at `fire` as apalis-cron would (lock, pause state, overlap, retries,

@@ -34,6 +34,17 @@ pub(crate) enum Origin {
     Manual,
 }
 
+/// Why the overlap lock of a task could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RunningRefusal {
+    /// The previous run still holds it.
+    #[error("previous run still running (overlap policy: skip)")]
+    StillRunning,
+    /// The lock backend failed.
+    #[error("lock backend unavailable: {0}")]
+    Unavailable(domain::InfraError),
+}
+
 /// What became of one attempt.
 enum Attempt {
     /// It ran (or was stopped) and ended in this status.
@@ -61,14 +72,11 @@ impl Engine {
         self.ports.clock.now()
     }
 
-    /// Records a skipped tick (once, whichever instances report it) or manual run, and counts it.
-    async fn skip(&self, task: &RegisteredTask, fire: DateTime<Utc>, origin: Origin, reason: &str) {
+    /// Records a skipped tick (once, whichever instances report it) and counts it.
+    async fn skip(&self, task: &RegisteredTask, fire: DateTime<Utc>, reason: &str) {
         metrics::tick(&task.name, "skipped");
         tracing::warn!(target: "cron::runner", task = %task.name, fire_time = %fire, reason, "tick skipped");
-        let mut record = RunRecord::skipped(task.name.clone(), fire, &self.options.instance_id, reason, self.now());
-        if origin == Origin::Manual {
-            record.trigger = Trigger::Manual;
-        }
+        let record = RunRecord::skipped(task.name.clone(), fire, &self.options.instance_id, reason, self.now());
         if let Err(e) = self.ports.runs.record_skip(&record).await {
             tracing::error!(target: "cron::runner", task = %task.name, error = %e, "skipped tick could not be recorded");
         }
@@ -81,7 +89,7 @@ impl Engine {
         }
     }
 
-    /// Handles one tick (or manual run) of `task` fired at `fire`.
+    /// Handles one tick of `task` fired at `fire` (on time, or caught up at start).
     pub(crate) async fn handle(self: Arc<Self>, task: Arc<RegisteredTask>, fire: DateTime<Utc>, origin: Origin) {
         if self.stopping.is_cancelled() {
             return;
@@ -92,16 +100,12 @@ impl Engine {
             if late > grace {
                 let reason =
                     format!("missed: this instance fired it {} ms late (cron.misfire_grace_secs)", millis(late));
-                self.skip(&task, fire, origin, &reason).await;
+                self.skip(&task, fire, &reason).await;
                 return;
             }
         }
-        let key = match origin {
-            Origin::Manual => LockKey::custom(&task.name, &format!("manual-{}", fire.timestamp_micros())),
-            Origin::Tick | Origin::CatchUp => LockKey::tick(&task.name, fire),
-        };
         let lease = self.options.lock_lease;
-        let guard = match self.ports.lock.acquire(&key, lease).await {
+        let guard = match self.ports.lock.acquire(&LockKey::tick(&task.name, fire), lease).await {
             Ok(Some(guard)) => guard,
             Ok(None) => {
                 metrics::tick(&task.name, "lost");
@@ -109,43 +113,62 @@ impl Engine {
                 return;
             }
             Err(e) => {
-                self.skip(&task, fire, origin, &format!("lock backend unavailable: {e}")).await;
+                self.skip(&task, fire, &format!("lock backend unavailable: {e}")).await;
                 return;
             }
         };
         metrics::tick(&task.name, "won");
-        if origin != Origin::Manual {
-            match self.ports.control.is_paused(&task.name).await {
-                Ok(false) => {}
-                Ok(true) => {
-                    metrics::tick(&task.name, "paused");
-                    tracing::info!(target: "cron::runner", task = %task.name, fire_time = %fire, "task paused; tick not run");
-                    self.hold(&guard).await;
-                    return;
-                }
-                Err(e) => {
-                    self.skip(&task, fire, origin, &format!("pause state unavailable: {e}")).await;
-                    self.hold(&guard).await;
-                    return;
+        match self.ports.control.is_paused(&task.name).await {
+            Ok(false) => {}
+            Ok(true) => {
+                metrics::tick(&task.name, "paused");
+                tracing::info!(target: "cron::runner", task = %task.name, fire_time = %fire, "task paused; tick not run");
+                self.hold(&guard).await;
+                return;
+            }
+            Err(e) => {
+                self.skip(&task, fire, &format!("pause state unavailable: {e}")).await;
+                self.hold(&guard).await;
+                return;
+            }
+        }
+        let running = match self.take_running(&task).await {
+            Ok(running) => running,
+            Err(refusal) => {
+                self.skip(&task, fire, &refusal.to_string()).await;
+                self.after(origin, &guard).await;
+                return;
+            }
+        };
+        self.run_locked(task, fire, origin, guard, running).await;
+    }
+
+    /// Takes the lock that keeps runs of an overlap-`skip` task from overlapping (none for `allow`); the
+    /// error is the reason to record when it cannot be taken.
+    pub(crate) async fn take_running(&self, task: &RegisteredTask) -> Result<Option<LockGuard>, RunningRefusal> {
+        match task.overlap {
+            OverlapPolicy::Allow => Ok(None),
+            OverlapPolicy::Skip => {
+                match self.ports.lock.acquire(&LockKey::running(&task.name), self.options.lock_lease).await {
+                    Ok(Some(g)) => Ok(Some(g)),
+                    Ok(None) => Err(RunningRefusal::StillRunning),
+                    Err(e) => Err(RunningRefusal::Unavailable(e)),
                 }
             }
         }
-        let running = match task.overlap {
-            OverlapPolicy::Allow => None,
-            OverlapPolicy::Skip => match self.ports.lock.acquire(&LockKey::running(&task.name), lease).await {
-                Ok(Some(g)) => Some(g),
-                Ok(None) => {
-                    self.skip(&task, fire, origin, "previous run still running (overlap policy: skip)").await;
-                    self.after(origin, &guard).await;
-                    return;
-                }
-                Err(e) => {
-                    self.skip(&task, fire, origin, &format!("lock backend unavailable: {e}")).await;
-                    self.after(origin, &guard).await;
-                    return;
-                }
-            },
-        };
+    }
+
+    /// Runs a tick (or manual run) whose locks are taken: keeps them alive, records each attempt, retries
+    /// with backoff, then lets go of them.
+    pub(crate) async fn run_locked(
+        self: Arc<Self>,
+        task: Arc<RegisteredTask>,
+        fire: DateTime<Utc>,
+        origin: Origin,
+        guard: LockGuard,
+        running: Option<LockGuard>,
+    ) {
+        let lease = self.options.lock_lease;
         let guards: Vec<LockGuard> = std::iter::once(guard.clone()).chain(running.clone()).collect();
         let keeper = Keeper::start(self.ports.lock.clone(), guards, lease);
         let first = if origin == Origin::Manual { Trigger::Manual } else { Trigger::Schedule };

@@ -2,6 +2,9 @@
 //! how it fails ([`TaskError`]). See docs/cron.md for a complete example.
 
 use application::admin::AdminService;
+use application::chat::ChatService;
+use application::conversations::ConversationService;
+use application::groups::GroupService;
 use application::maintenance::MaintenanceService;
 use application::settings::SettingsService;
 use async_trait::async_trait;
@@ -154,7 +157,7 @@ impl TaskContext {
 }
 
 /// The application as tasks see it: services and ports built once by the process, so a task never opens a
-/// connection of its own. Later areas (chat messages, groups) add their fields here.
+/// connection of its own.
 #[derive(Clone)]
 pub struct TaskServices {
     /// Time.
@@ -169,8 +172,14 @@ pub struct TaskServices {
     pub admin: Arc<AdminService>,
     /// The audit log.
     pub audit: Arc<dyn AuditLog>,
-    /// Housekeeping: purges, session and presence expiry, daily statistics.
+    /// Housekeeping: purges, session expiry, daily statistics.
     pub maintenance: Arc<MaintenanceService>,
+    /// Real-time chat: system messages and pushes, presence (sweeps announce users going offline).
+    pub chat: Arc<ChatService>,
+    /// Groups and their members.
+    pub groups: Arc<GroupService>,
+    /// Conversation lists, message history, read positions.
+    pub conversations: Arc<ConversationService>,
     /// Short-lived cache.
     pub cache: Arc<dyn Cache>,
     /// Cross-instance events.

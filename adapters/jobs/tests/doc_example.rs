@@ -1,20 +1,8 @@
 //! The task of docs/cron.md's "Writing a task", compiled and run here so the public example never rots.
 
 use adapter_jobs::{MisfirePolicy, OverlapPolicy, RetryPolicy, Schedule, Task, TaskContext, TaskError, TaskServices};
-use adapter_memory::{
-    MemoryAuditLog, MemoryCache, MemoryDailyStats, MemoryEventBus, MemorySessionStore, MemorySettingsStore,
-    MemoryUserRepository,
-};
-use application::admin::AdminService;
-use application::maintenance::MaintenanceService;
-use application::settings::SettingsService;
 use async_trait::async_trait;
 use chrono::Duration as ChronoDuration;
-use domain::InfraError;
-use domain::clock::{Clock, SystemClock};
-use domain::settings::Settings;
-use domain::user::{Password, PasswordHash, PasswordHasher, PasswordVerification};
-use std::sync::Arc;
 use std::time::Duration;
 
 // ---- the example, as in docs/cron.md ----
@@ -74,52 +62,8 @@ impl Task for DisableDormantAccounts {
 
 // ---- running it ----
 
-struct NoHasher;
-#[async_trait]
-impl PasswordHasher for NoHasher {
-    async fn hash(&self, _: &Password) -> Result<PasswordHash, InfraError> {
-        Ok(PasswordHash::new("x"))
-    }
-    async fn verify(&self, _: &str, _: &PasswordHash) -> Result<PasswordVerification, InfraError> {
-        Ok(PasswordVerification::Invalid)
-    }
-}
-
-fn services() -> TaskServices {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let users = Arc::new(MemoryUserRepository::default());
-    let sessions = Arc::new(MemorySessionStore::default());
-    let audit = Arc::new(MemoryAuditLog::default());
-    let bus = Arc::new(MemoryEventBus::default());
-    let settings = Arc::new(SettingsService::new(
-        Arc::new(MemorySettingsStore::default()),
-        audit.clone(),
-        bus.clone(),
-        clock.clone(),
-        Settings::default(),
-    ));
-    let admin =
-        Arc::new(AdminService::new(users.clone(), sessions.clone(), Arc::new(NoHasher), audit.clone(), clock.clone()));
-    let maintenance = Arc::new(MaintenanceService::new(
-        users.clone(),
-        sessions.clone(),
-        None,
-        Arc::new(MemoryDailyStats::default()),
-        settings.clone(),
-        clock.clone(),
-    ));
-    TaskServices {
-        clock,
-        users,
-        sessions,
-        settings,
-        admin,
-        audit,
-        maintenance,
-        cache: Arc::new(MemoryCache::default()),
-        bus,
-    }
-}
+mod support;
+use support::services;
 
 #[tokio::test]
 async fn the_documented_task_runs_and_stops_when_cancelled() {

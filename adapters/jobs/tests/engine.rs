@@ -2,77 +2,25 @@
 //! Ticks are real (every second), so each check polls for its condition with a deadline.
 
 use adapter_jobs::{
-    Engine, OverlapPolicy, RetryPolicy, Schedule, Scheduler, SchedulerOptions, SchedulerPorts, Task, TaskContext,
-    TaskError, TaskServices,
+    Engine, MisfirePolicy, OverlapPolicy, RetryPolicy, RunNowError, Schedule, Scheduler, SchedulerOptions,
+    SchedulerPorts, Task, TaskContext, TaskError, TaskServices,
 };
-use adapter_memory::{
-    MemoryAuditLog, MemoryCache, MemoryDailyStats, MemoryEventBus, MemoryInstanceRegistry, MemoryLock, MemoryRunStore,
-    MemorySessionStore, MemorySettingsStore, MemoryTaskControl, MemoryUserRepository,
-};
-use application::admin::AdminService;
-use application::maintenance::MaintenanceService;
-use application::settings::SettingsService;
+mod support;
+
+use adapter_memory::{MemoryInstanceRegistry, MemoryLock, MemoryRunStore, MemoryTaskControl};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::InfraError;
-use domain::clock::{Clock, SystemClock};
+use domain::clock::SystemClock;
 use domain::page::PageRequest;
 use domain::schedule::{
     DistributedLock, LockGuard, LockKey, RunQuery, RunRecord, RunStatus, RunStore, TaskName, Trigger,
 };
-use domain::settings::Settings;
-use domain::user::{Password, PasswordHash, PasswordHasher, PasswordVerification};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::services;
 use tokio_util::sync::CancellationToken;
-
-struct NoHasher;
-#[async_trait]
-impl PasswordHasher for NoHasher {
-    async fn hash(&self, _: &Password) -> Result<PasswordHash, InfraError> {
-        Ok(PasswordHash::new("x"))
-    }
-    async fn verify(&self, _: &str, _: &PasswordHash) -> Result<PasswordVerification, InfraError> {
-        Ok(PasswordVerification::Invalid)
-    }
-}
-
-fn services() -> TaskServices {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let users = Arc::new(MemoryUserRepository::default());
-    let sessions = Arc::new(MemorySessionStore::default());
-    let audit = Arc::new(MemoryAuditLog::default());
-    let bus = Arc::new(MemoryEventBus::default());
-    let settings = Arc::new(SettingsService::new(
-        Arc::new(MemorySettingsStore::default()),
-        audit.clone(),
-        bus.clone(),
-        clock.clone(),
-        Settings::default(),
-    ));
-    let admin =
-        Arc::new(AdminService::new(users.clone(), sessions.clone(), Arc::new(NoHasher), audit.clone(), clock.clone()));
-    let maintenance = Arc::new(MaintenanceService::new(
-        users.clone(),
-        sessions.clone(),
-        None,
-        Arc::new(MemoryDailyStats::default()),
-        settings.clone(),
-        clock.clone(),
-    ));
-    TaskServices {
-        clock,
-        users,
-        sessions,
-        settings,
-        admin,
-        audit,
-        maintenance,
-        cache: Arc::new(MemoryCache::default()),
-        bus,
-    }
-}
 
 fn ports(lock: Arc<dyn DistributedLock>, runs: Arc<MemoryRunStore>) -> SchedulerPorts {
     SchedulerPorts {
@@ -274,12 +222,12 @@ async fn paused_tasks_skip_ticks_but_run_now_still_works() {
     let handle = tokio::spawn(e.clone().run(stop.clone()));
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert!(log.lock().unwrap().is_empty(), "a paused task does not run on ticks");
-    e.run_now(&name).unwrap();
+    e.run_now(&name).await.unwrap();
     eventually("the manual run", Duration::from_secs(5), async || {
         records(&runs, "paused").await.iter().any(|r| r.trigger == Trigger::Manual && r.status == RunStatus::Succeeded)
     })
     .await;
-    assert!(e.run_now(&TaskName::parse("nope").unwrap()).is_err(), "unknown tasks are refused");
+    assert!(e.run_now(&TaskName::parse("nope").unwrap()).await.is_err(), "unknown tasks are refused");
     control.resume(&name).await.unwrap();
     eventually("ticks after resume", Duration::from_secs(5), async || {
         records(&runs, "paused").await.iter().any(|r| r.trigger == Trigger::Schedule)
@@ -438,21 +386,20 @@ async fn overlap_skip_keeps_one_run_at_a_time_and_records_the_skips() {
         records(&runs, "slow").await.iter().any(|r| r.status == RunStatus::Skipped)
     })
     .await;
-    // A manual run while a run is going is refused the same way, and says it was manual.
-    eventually("a run going", Duration::from_secs(5), async || {
-        records(&runs, "slow").await.iter().any(|r| r.status == RunStatus::Running)
-    })
-    .await;
-    e.run_now(&TaskName::parse("slow").unwrap()).unwrap();
-    eventually("the refused manual run", Duration::from_secs(5), async || {
-        records(&runs, "slow").await.iter().any(|r| r.trigger == Trigger::Manual && r.status == RunStatus::Skipped)
-    })
+    // Run now while a run is going is refused at once (the console answers 409), not recorded as skipped.
+    let name = TaskName::parse("slow").unwrap();
+    eventually(
+        "run now refused while a run is going",
+        Duration::from_secs(5),
+        async || matches!(e.run_now(&name).await, Err(RunNowError::StillRunning(n)) if n == "slow"),
+    )
     .await;
     stop.cancel();
     handle.await.unwrap();
     let all = records(&runs, "slow").await;
     for r in all.iter().filter(|r| r.status == RunStatus::Skipped) {
         assert_eq!(r.error.as_deref(), Some("previous run still running (overlap policy: skip)"));
+        assert_eq!(r.trigger, Trigger::Schedule, "refused manual runs leave no record");
     }
     let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = all
         .iter()
@@ -461,4 +408,172 @@ async fn overlap_skip_keeps_one_run_at_a_time_and_records_the_skips() {
         .collect();
     spans.sort();
     assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0), "runs never overlap: {spans:?}");
+}
+
+/// A task whose schedule, policies and length a test chooses; logs every execution.
+struct Job {
+    name: &'static str,
+    schedule: Schedule,
+    work: Duration,
+    overlap: OverlapPolicy,
+    misfire: MisfirePolicy,
+    log: Log,
+}
+
+impl Job {
+    fn new(name: &'static str, schedule: Schedule, log: &Log) -> Self {
+        let (overlap, misfire) = (OverlapPolicy::Allow, MisfirePolicy::Skip);
+        Self { name, schedule, work: Duration::ZERO, overlap, misfire, log: log.clone() }
+    }
+}
+
+#[async_trait]
+impl Task for Job {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn description(&self) -> &str {
+        "test job"
+    }
+    fn schedule(&self) -> Schedule {
+        self.schedule.clone()
+    }
+    fn timeout(&self) -> Option<Duration> {
+        Some(Duration::from_secs(30))
+    }
+    fn overlap(&self) -> OverlapPolicy {
+        self.overlap
+    }
+    fn misfire(&self) -> MisfirePolicy {
+        self.misfire
+    }
+    async fn run(&self, ctx: TaskContext, _: &TaskServices) -> Result<(), TaskError> {
+        self.log.lock().unwrap().push((ctx.fire_time, ctx.instance.clone(), ctx.attempt));
+        tokio::time::sleep(self.work).await;
+        Ok(())
+    }
+}
+
+fn build(ports: SchedulerPorts, options: SchedulerOptions, jobs: Vec<Job>) -> Arc<Engine> {
+    let mut scheduler = Scheduler::new(ports, services(), options);
+    for job in jobs {
+        scheduler.register(job).expect("register");
+    }
+    scheduler.build()
+}
+
+#[tokio::test]
+async fn run_now_is_refused_while_an_overlap_skip_run_is_going_and_allowed_after() {
+    let runs = Arc::new(MemoryRunStore::default());
+    let log: Log = Arc::default();
+    let job = Job {
+        work: Duration::from_millis(800),
+        overlap: OverlapPolicy::Skip,
+        ..Job::new("long", Schedule::daily_at(3, 0), &log)
+    };
+    let e = build(ports(Arc::new(MemoryLock::default()), runs.clone()), options("solo"), vec![job]);
+    let name = TaskName::parse("long").unwrap();
+    e.run_now(&name).await.expect("nothing is running yet");
+    let err = e.run_now(&name).await.expect_err("the first run is still going");
+    assert!(matches!(&err, RunNowError::StillRunning(n) if n == "long"), "{err:?}");
+    eventually("the first run finished", Duration::from_secs(5), async || {
+        records(&runs, "long").await.iter().any(|r| r.status == RunStatus::Succeeded)
+    })
+    .await;
+    e.run_now(&name).await.expect("allowed again once the run has finished");
+    eventually("the second run finished", Duration::from_secs(5), async || {
+        records(&runs, "long").await.iter().filter(|r| r.status == RunStatus::Succeeded).count() == 2
+    })
+    .await;
+    let all = records(&runs, "long").await;
+    assert!(all.iter().all(|r| r.trigger == Trigger::Manual), "{all:?}");
+    assert_eq!(log.lock().unwrap().len(), 2, "the refused request ran nothing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tick_missed_while_every_instance_was_down_runs_once_late_only_with_run_once() {
+    let lock: Arc<dyn DistributedLock> = Arc::new(MemoryLock::default());
+    let runs = Arc::new(MemoryRunStore::default());
+    let log: Log = Arc::default();
+    let started = Utc::now();
+    let jobs = |log: &Log| {
+        let window = Duration::from_secs(120);
+        vec![
+            Job { misfire: MisfirePolicy::RunOnce { window }, ..Job::new("catch-up", Schedule::every_minutes(1), log) },
+            Job::new("forget", Schedule::every_minutes(1), log),
+        ]
+    };
+    // The minute tick before start (at least 2 s before it) is the one every instance slept through.
+    let missed = Schedule::every_minutes(1)
+        .expr()
+        .unwrap()
+        .last_at_or_before(started - chrono::Duration::seconds(2), chrono::Duration::seconds(120))
+        .unwrap();
+    let stop = CancellationToken::new();
+    let first = tokio::spawn(build(ports(lock.clone(), runs.clone()), options("a"), jobs(&log)).run(stop.clone()));
+    eventually("the missed tick caught up", Duration::from_secs(5), async || {
+        records(&runs, "catch-up").await.iter().any(|r| r.fire_time == missed && r.status == RunStatus::Succeeded)
+    })
+    .await;
+    // A second instance starting later sees the tick done and does not catch it up again.
+    let second = tokio::spawn(build(ports(lock, runs.clone()), options("b"), jobs(&log)).run(stop.clone()));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    stop.cancel();
+    first.await.unwrap();
+    second.await.unwrap();
+
+    let entries = log.lock().unwrap().clone();
+    let caught: Vec<_> = entries.iter().filter(|(fire, _, _)| *fire == missed).collect();
+    assert_eq!(caught.len(), 1, "caught up exactly once across both instances: {entries:?}");
+    assert_eq!(caught[0].1, "a");
+    let forget = records(&runs, "forget").await;
+    assert!(
+        forget.iter().all(|r| r.fire_time >= started),
+        "misfire skip never runs a tick from before start: {forget:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_tick_fired_later_than_the_misfire_grace_is_recorded_as_missed_not_run() {
+    let runs = Arc::new(MemoryRunStore::default());
+    let log: Log = Arc::default();
+    let e = build(
+        ports(Arc::new(MemoryLock::default()), runs.clone()),
+        options("late"),
+        vec![Job::new("late", Schedule::every_seconds(1), &log)],
+    );
+    let fire = Utc::now() - chrono::Duration::seconds(10);
+    e.fire_tick(&TaskName::parse("late").unwrap(), fire).await.unwrap();
+    let recorded = records(&runs, "late").await;
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    assert_eq!(recorded[0].status, RunStatus::Skipped);
+    assert!(recorded[0].error.as_deref().unwrap().starts_with("missed: this instance fired it 10"), "{recorded:?}");
+    assert!(log.lock().unwrap().is_empty(), "a missed tick does not run");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_longer_than_its_lease_keeps_its_tick_from_other_instances() {
+    let lock: Arc<dyn DistributedLock> = Arc::new(MemoryLock::default());
+    let runs = Arc::new(MemoryRunStore::default());
+    let log: Log = Arc::default();
+    let short_lease = |instance| SchedulerOptions { lock_lease: Duration::from_secs(1), ..options(instance) };
+    let job = |log: &Log| vec![Job { work: Duration::from_secs(3), ..Job::new("long", Schedule::daily_at(3, 0), log) }];
+    let a = build(ports(lock.clone(), runs.clone()), short_lease("a"), job(&log));
+    let b = build(ports(lock, runs.clone()), short_lease("b"), job(&log));
+    let name = TaskName::parse("long").unwrap();
+    let fire = Utc::now();
+    let first = tokio::spawn({
+        let (a, name) = (a.clone(), name.clone());
+        async move { a.fire_tick(&name, fire).await }
+    });
+    // Twice the lease later the run is still going: without renewal its lock would have expired.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    b.fire_tick(&name, fire).await.unwrap();
+    first.await.unwrap().unwrap();
+    let entries = log.lock().unwrap().clone();
+    assert_eq!(entries.len(), 1, "one run of the tick: {entries:?}");
+    assert_eq!(entries[0].1, "a");
+    let recorded = records(&runs, "long").await;
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    assert_eq!(recorded[0].status, RunStatus::Succeeded, "the lease was kept: {recorded:?}");
 }

@@ -91,11 +91,9 @@ pub fn memory_ports(services: &Services) -> SchedulerPorts {
 /// production).
 pub fn task_services(daily_stats: Arc<dyn DailyStatsStore>, services: &Services) -> TaskServices {
     let p = &services.ports;
-    // The presence store arrives with the WebSocket gateway; until then the presence sweep is not registered.
     let maintenance = Arc::new(MaintenanceService::new(
         p.users.clone(),
         p.sessions.clone(),
-        None,
         daily_stats,
         services.settings.clone(),
         p.clock.clone(),
@@ -108,6 +106,9 @@ pub fn task_services(daily_stats: Arc<dyn DailyStatsStore>, services: &Services)
         admin: services.admin.clone(),
         audit: p.audit.clone(),
         maintenance,
+        chat: services.chat.clone(),
+        groups: services.groups.clone(),
+        conversations: services.conversations.clone(),
         cache: p.cache.clone(),
         bus: p.bus.clone(),
     }

@@ -12,9 +12,7 @@ pub fn register_all(scheduler: &mut Scheduler, examples: bool) -> Result<(), Reg
     scheduler.register(PurgeDeletedUsers)?;
     scheduler.register(ExpireSessions)?;
     scheduler.register(RollUpDailyStats)?;
-    if scheduler.services().maintenance.has_presence() {
-        scheduler.register(SweepPresence)?;
-    }
+    scheduler.register(SweepPresence)?;
     if examples {
         scheduler.register(HelloExample)?;
         scheduler.register(FlakyExample)?;

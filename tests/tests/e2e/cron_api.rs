@@ -96,6 +96,10 @@ async fn operators_see_tasks_run_them_now_pause_and_resume() {
     assert_eq!(unknown.body["details"]["task"], "no-such-task");
     let zh = cron.post("/api/v1/cron/tasks/no-such-task/pause", token, json!(null)).await;
     assert_eq!(zh.body["message"], "不存在名为 no-such-task 的任务。");
+    let long = "a".repeat(300);
+    let echoed = cron.get(&format!("/api/v1/cron/tasks/{long}"), token).await;
+    assert_eq!(echoed.status, 404);
+    assert_eq!(echoed.body["details"]["task"], format!("{}…", "a".repeat(64)), "a long name is echoed cut short");
     let bad = cron.get("/api/v1/cron/runs?status=done", token).await;
     assert_eq!((bad.status, bad.code()), (400, "validation.not_one_of"));
     assert_eq!(bad.body["details"]["field"], "status");
@@ -114,6 +118,10 @@ async fn operators_see_tasks_run_them_now_pause_and_resume() {
     for path in ["/api/v1/cron/tasks", "/api/v1/cron/tasks/{name}/run", "/api/v1/cron/runs", "/api/v1/auth/login"] {
         assert!(ops.iter().any(|p| p == path), "{path} missing from the cron spec: {ops:?}");
     }
+    // Operators sign in on the cron port; nobody signs up there.
+    assert!(!ops.iter().any(|p| p == "/api/v1/auth/register"), "{ops:?}");
+    let signup = json!({"username": "walkin", "email": "walkin@example.com", "password": "Correct-Horse-9-Battery"});
+    assert_eq!(cron.post("/api/v1/auth/register", None, signup).await.status, 404);
 }
 
 #[test]

@@ -13,7 +13,19 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Deserialize;
 
-/// Sign-up and sign-in.
+/// Sign-up: public on the main API only (the cron port serves sign-in for operators, not sign-up).
+pub struct RegistrationApi {
+    state: HttpState,
+}
+
+impl RegistrationApi {
+    /// Registration over the application state.
+    pub fn new(state: HttpState) -> Self {
+        Self { state }
+    }
+}
+
+/// Sign-in, token refresh and sign-out: on the main API and the cron port.
 pub struct AuthApi {
     state: HttpState,
 }
@@ -83,7 +95,7 @@ enum LoggedOut {
 }
 
 #[OpenApi(prefix_path = "/api/v1/auth", tag = "ApiTags::Auth")]
-impl AuthApi {
+impl RegistrationApi {
     /// Creates an account with role `user`. Refused with 403 `auth.registration_closed` when the
     /// `auth.registration_open` setting is off; 409 when the username or e-mail is taken.
     #[oai(path = "/register", method = "post", operation_id = "register")]
@@ -93,7 +105,10 @@ impl AuthApi {
         let user = self.state.auth.register(input, &ctx.meta()).await?;
         Ok(Registered::Created(Json(UserDto::from(&user))))
     }
+}
 
+#[OpenApi(prefix_path = "/api/v1/auth", tag = "ApiTags::Auth")]
+impl AuthApi {
     /// Signs in and opens a session. Failed attempts are counted per account and IP: past the
     /// `rate_limit.login_failures` setting within 15 minutes, 429 `auth.login_locked` with `Retry-After`.
     #[oai(path = "/login", method = "post", operation_id = "login")]

@@ -9,7 +9,7 @@ mod models;
 mod ops;
 mod security;
 
-pub use auth::AuthApi;
+pub use auth::{AuthApi, RegistrationApi};
 pub use json_body::JsonBody;
 pub use me::MeApi;
 pub use ops::OpsApi;
@@ -40,6 +40,7 @@ pub enum ApiTags {
 
 /// Every operation group, in the order the docs show them.
 pub type Apis = (
+    RegistrationApi,
     AuthApi,
     MeApi,
     GroupsApi,
@@ -59,6 +60,7 @@ pub type Apis = (
 /// The OpenAPI service over every operation group.
 pub fn service(state: HttpState) -> OpenApiService<Apis, ()> {
     let apis = (
+        RegistrationApi::new(state.clone()),
         AuthApi::new(state.clone()),
         MeApi::new(state.clone()),
         GroupsApi::new(state.clone()),

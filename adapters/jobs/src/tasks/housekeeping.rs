@@ -67,7 +67,9 @@ impl Task for ExpireSessions {
     }
 }
 
-/// Takes users whose connections stopped heartbeating offline (registered when a presence store exists).
+/// Takes users whose connections stopped heartbeating offline and announces it, once per tick across
+/// instances (the gateways of `serve` processes sweep too; the store's sweep is atomic, so nobody is announced
+/// twice), so presence is kept even when no `serve` process is running.
 pub struct SweepPresence;
 
 #[async_trait]
@@ -89,7 +91,8 @@ impl Task for SweepPresence {
     }
 
     async fn run(&self, _ctx: TaskContext, services: &TaskServices) -> Result<(), TaskError> {
-        services.maintenance.sweep_presence().await?;
+        let offline = services.chat.sweep_presence().await?;
+        tracing::info!(target: "cron::maintenance", went_offline = offline, "presence swept");
         Ok(())
     }
 }

@@ -269,7 +269,7 @@ struct RunRequestedDto {
 
 #[derive(ApiResponse)]
 enum RunRequested {
-    /// The run started on this instance (through the same lock as scheduled ticks).
+    /// The run started on this instance; it appears in the history with trigger `manual`.
     #[oai(status = 202)]
     Accepted(Json<RunRequestedDto>),
 }
@@ -300,8 +300,8 @@ impl CronApi {
         Ok(Json(self.console.task(&actor, &name.0).await?.into()))
     }
 
-    /// Runs the task now on this instance, through the same lock as its ticks (trigger `manual`), even
-    /// while it is paused.
+    /// Runs the task now on this instance, through the lock port (trigger `manual`), even while it is
+    /// paused; 409 `cron.task_running` when its overlap policy is `skip` and its previous run is still going.
     #[oai(path = "/tasks/:name/run", method = "post", operation_id = "cron_run_now")]
     async fn run_now(&self, req: &Request, auth: BearerAuth, name: Path<String>) -> Result<RunRequested, ApiError> {
         let actor = admin(req, &auth).await?;
