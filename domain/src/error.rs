@@ -166,7 +166,7 @@ impl fmt::Display for Violation {
             Self::TooWeak => write!(f, "is too easy to guess"),
             Self::OutOfRange { min, max } => write!(f, "must be between {min} and {max}"),
             Self::NotOneOf { allowed } => write!(f, "must be one of {allowed}"),
-            Self::WrongType { expected } => write!(f, "must be a {expected}"),
+            Self::WrongType { expected } => write!(f, "has the wrong type: expected {expected}"),
         }
     }
 }

@@ -7,6 +7,12 @@ use std::path::{Path, PathBuf};
 /// The default configuration, compiled in so the binary runs with no files around it.
 pub const EMBEDDED_DEFAULT: &str = include_str!("../../../configs/default.json");
 
+/// Keys whose environment value is a comma-separated list: (variable, key).
+const LIST_KEYS: &[(&str, &str)] = &[
+    ("EXCHANGE__SERVER__TRUSTED_PROXIES", "server.trusted_proxies"),
+    ("EXCHANGE__AUTH__PREVIOUS_PUBLIC_KEYS", "auth.previous_public_keys"),
+];
+
 /// Where configuration comes from.
 #[derive(Clone, Debug)]
 pub struct ConfigSource {
@@ -45,15 +51,21 @@ pub fn load(source: &ConfigSource) -> Result<AppConfig, ConfigError> {
     } else if source.name != "default" {
         return Err(ConfigError::UnknownEnvironment { name: source.name.clone(), path: file.display().to_string() });
     }
-    let env_map = source.env.iter().cloned().collect::<std::collections::HashMap<_, _>>();
+    // Values stay strings (typed fields convert when deserialized), so a password or path such as `0123` is
+    // not read as the number 123; the list keys are split on commas here.
+    let mut env_map = source.env.iter().cloned().collect::<std::collections::HashMap<_, _>>();
+    for (var, key) in LIST_KEYS {
+        if let Some(raw) = env_map.remove(*var) {
+            let items: Vec<String> =
+                raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+            builder = builder.set_override(*key, items).map_err(ConfigError::from_config)?;
+        }
+    }
     builder = builder.add_source(
         Environment::with_prefix("EXCHANGE")
             .prefix_separator("__")
             .separator("__")
-            .try_parsing(true)
-            .list_separator(",")
-            .with_list_parse_key("server.trusted_proxies")
-            .with_list_parse_key("auth.previous_public_keys")
+            .try_parsing(false)
             .source(Some(env_map)),
     );
     let merged = builder.build().map_err(ConfigError::from_config)?;

@@ -55,7 +55,7 @@ pub struct ServerConfig {
 
 /// Which SQL engine.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[serde(try_from = "String")]
 pub enum DatabaseDriver {
     /// MySQL 8 or MariaDB 10.6+.
     Mysql,
@@ -273,7 +273,7 @@ fn default_probe_work() -> u64 {
 
 /// Output format of log lines.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[serde(try_from = "String")]
 pub enum LogFormat {
     /// One JSON object per line.
     Json,
@@ -283,7 +283,7 @@ pub enum LogFormat {
 
 /// Where console logs go.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[serde(try_from = "String")]
 pub enum LogOutput {
     /// Standard output.
     Stdout,
@@ -351,4 +351,51 @@ pub struct WsConfig {
     pub session_check_secs: u64,
     /// Most messages replayed per conversation by one `sync`.
     pub sync_max_messages: u32,
+}
+
+impl Named for DatabaseDriver {
+    const NAMES: &'static [(&'static str, Self)] = &[("mysql", Self::Mysql), ("sqlite", Self::Sqlite)];
+}
+
+impl TryFrom<String> for DatabaseDriver {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, String> {
+        Self::named(&raw)
+    }
+}
+
+impl Named for LogFormat {
+    const NAMES: &'static [(&'static str, Self)] = &[("json", Self::Json), ("text", Self::Text)];
+}
+
+impl TryFrom<String> for LogFormat {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, String> {
+        Self::named(&raw)
+    }
+}
+
+impl Named for LogOutput {
+    const NAMES: &'static [(&'static str, Self)] = &[("stdout", Self::Stdout), ("stderr", Self::Stderr)];
+}
+
+impl TryFrom<String> for LogOutput {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, String> {
+        Self::named(&raw)
+    }
+}
+
+/// A config value spelled as one of a few names; refusing anything else with the names that would do, so a
+/// typo gets "expected json or text, found \"xml\"" instead of the config crate's enum jargon.
+trait Named: Sized + Copy + 'static {
+    /// Each accepted spelling and its value.
+    const NAMES: &'static [(&'static str, Self)];
+
+    fn named(raw: &str) -> Result<Self, String> {
+        Self::NAMES.iter().find(|(name, _)| *name == raw).map(|(_, v)| *v).ok_or_else(|| {
+            let names: Vec<&str> = Self::NAMES.iter().map(|(n, _)| *n).collect();
+            format!("expected {}, found {raw:?}", names.join(" or "))
+        })
+    }
 }

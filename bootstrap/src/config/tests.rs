@@ -67,8 +67,33 @@ fn wrong_types_name_the_key() {
     let err = load(&source("default", &[("EXCHANGE__SERVER__PORT", "eighty")])).unwrap_err();
     assert_eq!(key_of(err), "server.port");
     let err = load(&source("default", &[("EXCHANGE__LOG__FORMAT", "xml")])).unwrap_err();
-    let msg = err.to_string();
-    assert_eq!(key_of(err), "log.format", "{msg}");
+    assert_eq!(err.to_string(), r#"config key `log.format`: expected json or text, found "xml""#);
+    let err = load(&source("default", &[("EXCHANGE__DATABASE__DRIVER", "postgres")])).unwrap_err();
+    assert_eq!(err.to_string(), r#"config key `database.driver`: expected mysql or sqlite, found "postgres""#);
+    let err = load(&source("default", &[("EXCHANGE__LOG__OUTPUT", "file")])).unwrap_err();
+    assert_eq!(err.to_string(), r#"config key `log.output`: expected stdout or stderr, found "file""#);
+}
+
+/// Regression: values that look like numbers or booleans were converted before reaching string keys, so a
+/// password `0123` arrived as `123` and a path `1e3` as `1000`.
+#[test]
+fn variables_keep_string_values_verbatim() {
+    let c = load(&source(
+        "default",
+        &[
+            ("EXCHANGE__DATABASE__PATH", "1e3"),
+            ("EXCHANGE__DATABASE__PASSWORD", "0123"),
+            ("EXCHANGE__CRON__INSTANCE_ID", "TRUE"),
+            ("EXCHANGE__SERVER__PORT", "8089"),
+            ("EXCHANGE__LOG__COMPRESS", "false"),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(c.database.path, "1e3");
+    assert_eq!(c.database.password, "0123");
+    assert_eq!(c.cron.instance_id, "TRUE");
+    assert_eq!(c.server.port, 8089, "typed keys still convert");
+    assert!(!c.log.compress);
 }
 
 #[test]
@@ -103,6 +128,9 @@ fn production_refuses_the_development_key_and_an_empty_password() {
     let err =
         load(&source("production", &[("EXCHANGE__AUTH__TOKEN_SECRET_KEY", "k4.secret.someotherkey")])).unwrap_err();
     assert_eq!(key_of(err), "database.password");
+    let blank =
+        [("EXCHANGE__AUTH__TOKEN_SECRET_KEY", "k4.secret.someotherkey"), ("EXCHANGE__DATABASE__PASSWORD", "  ")];
+    assert_eq!(key_of(load(&source("production", &blank)).unwrap_err()), "database.password", "blank is empty");
     let ok = load(&source(
         "production",
         &[("EXCHANGE__AUTH__TOKEN_SECRET_KEY", "k4.secret.someotherkey"), ("EXCHANGE__DATABASE__PASSWORD", "s3cret")],

@@ -168,10 +168,10 @@ fn production_rules(c: &AppConfig) -> Result<(), ConfigError> {
             "is the public development key; production needs its own (run `exchange keygen` and set EXCHANGE__AUTH__TOKEN_SECRET_KEY)",
         ));
     }
-    if c.database.driver == DatabaseDriver::Mysql && c.database.password.is_empty() {
+    if c.database.driver == DatabaseDriver::Mysql && c.database.password.trim().is_empty() {
         return Err(ConfigError::key(
             "database.password",
-            "is empty; production requires a database password (set EXCHANGE__DATABASE__PASSWORD)",
+            "is empty or blank; production requires a database password (set EXCHANGE__DATABASE__PASSWORD)",
         ));
     }
     Ok(())

@@ -108,7 +108,21 @@ async fn metrics_count_requests_by_route_and_status() {
         reqwest::get(server.url("/ping")).await.unwrap();
     }
     reqwest::get(server.url("/no-such-page")).await.unwrap();
+    // Errors on real routes count under the route, not with the unmatched paths.
+    assert_eq!(reqwest::get(server.url("/api/v1/users/me")).await.unwrap().status(), 401);
+    let client = reqwest::Client::new();
+    assert_eq!(client.delete(server.url("/ping")).send().await.unwrap().status(), 405);
     let text = reqwest::get(server.url("/metrics")).await.unwrap().text().await.unwrap();
+    let counted = |route: &str, status: &str| {
+        text.lines().any(|l| {
+            l.starts_with("http_requests_total")
+                && l.contains(&format!("route=\"{route}\""))
+                && l.contains(&format!("status=\"{status}\""))
+        })
+    };
+    assert!(counted("/api/v1/users/me", "401"), "{text}");
+    assert!(counted("/ping", "405"), "{text}");
+    assert!(counted("unmatched", "404"), "{text}");
     let ping = text
         .lines()
         .find(|l| l.starts_with("http_requests_total") && l.contains("route=\"/ping\"") && l.contains("status=\"200\""))

@@ -28,6 +28,10 @@ pub(super) fn error_response(err: poem::Error, ctx: &RequestContext, allow: &All
     {
         resp.headers_mut().insert("allow", value);
     }
+    // The route survives the error, so metrics and the access log count a real route's errors under it.
+    if let Some(p) = pattern.filter(|p| !p.is_empty()) {
+        resp.set_data(PathPattern(p));
+    }
     resp
 }
 
