@@ -43,14 +43,18 @@ def _login():
     return _call("POST", "/api/v1/auth/login", {"username": USER, "password": PASSWORD})["access_token"]
 
 
+def _spare(token):
+    """The spare account's id, created by the first run (run.sh fuzzes the main and the cron API in turn)."""
+    found = _call("GET", "/api/v1/admin/users?search=fuzz_spare&deleted=include", token=token)["items"]
+    if found:
+        return found[0]["id"]
+    spare = {"username": "fuzz_spare", "email": "fuzz_spare@example.com", "password": PASSWORD}
+    return _call("POST", "/api/v1/admin/users", spare, token=token)["id"]
+
+
 _setup_token = _login()
 ADMIN_ID = _call("GET", "/api/v1/users/me", token=_setup_token)["id"]
-SPARE_ID = _call(
-    "POST",
-    "/api/v1/admin/users",
-    {"username": "fuzz_spare", "email": "fuzz_spare@example.com", "password": PASSWORD},
-    token=_setup_token,
-)["id"]
+SPARE_ID = _spare(_setup_token)
 
 
 @schemathesis.auth(refresh_interval=600)

@@ -22,8 +22,8 @@ fn rewrite(uri: &Uri, query: &str) -> Option<Uri> {
     Uri::from_parts(parts).ok()
 }
 
-/// Wraps `inner` so it never sees empty-valued query parameters.
-pub(crate) fn drop_empty_params<E: Endpoint>(inner: E) -> impl Endpoint<Output = E::Output> {
+/// Wraps `inner` so it never sees empty-valued query parameters (every API port of the platform uses it).
+pub fn drop_empty_params<E: Endpoint>(inner: E) -> impl Endpoint<Output = E::Output> {
     inner.before(|mut req: Request| async move {
         if let Some(stripped) = req.uri().query().and_then(strip)
             && let Some(uri) = rewrite(req.uri(), &stripped)

@@ -14,5 +14,6 @@ pub mod spec;
 mod spec_constraints;
 mod state;
 
+pub use empty_query::drop_empty_params;
 pub use routes::{app, openapi_spec};
 pub use state::{ConsoleOptions, HttpOptions, HttpState};

@@ -70,10 +70,13 @@ struct StatsDto {
     /// Runs going on now.
     running: u64,
     /// Succeeded over attempted (0..1); absent with no attempted run.
+    #[oai(skip_serializing_if_is_none)]
     success_rate: Option<f64>,
     /// Mean duration of finished runs, ms.
+    #[oai(skip_serializing_if_is_none)]
     avg_duration_ms: Option<f64>,
     /// 95th percentile duration of finished runs, ms.
+    #[oai(skip_serializing_if_is_none)]
     p95_duration_ms: Option<u64>,
 }
 
@@ -87,6 +90,7 @@ struct TaskDto {
     /// Cron expression with seconds (`sec min hour day month weekday`), UTC.
     schedule: String,
     /// Next fire time.
+    #[oai(skip_serializing_if_is_none)]
     next_fire: Option<DateTime<Utc>>,
     /// Timeout, seconds.
     timeout_secs: f64,
@@ -97,14 +101,18 @@ struct TaskDto {
     /// `skip`, or `run_once` after downtime.
     misfire: String,
     /// Oldest missed tick still caught up (`run_once` only), seconds.
+    #[oai(skip_serializing_if_is_none)]
     misfire_window_secs: Option<u64>,
     /// Paused on every instance.
     paused: bool,
     /// Who paused it.
+    #[oai(skip_serializing_if_is_none)]
     paused_by: Option<String>,
     /// When it was paused.
+    #[oai(skip_serializing_if_is_none)]
     paused_at: Option<DateTime<Utc>>,
     /// The newest run record.
+    #[oai(skip_serializing_if_is_none)]
     last_run: Option<RunDto>,
     /// Statistics of the last days.
     stats: StatsDto,
@@ -132,10 +140,13 @@ struct RunDto {
     /// Start (or skip) time.
     started_at: DateTime<Utc>,
     /// End time.
+    #[oai(skip_serializing_if_is_none)]
     finished_at: Option<DateTime<Utc>>,
     /// Duration, ms.
+    #[oai(skip_serializing_if_is_none)]
     duration_ms: Option<u64>,
     /// Error, timeout or skip reason.
+    #[oai(skip_serializing_if_is_none)]
     error: Option<String>,
 }
 
@@ -239,6 +250,7 @@ struct InstanceDto {
     /// Heartbeating (and not stopped).
     alive: bool,
     /// When it stopped gracefully.
+    #[oai(skip_serializing_if_is_none)]
     left_at: Option<DateTime<Utc>>,
 }
 
@@ -346,8 +358,10 @@ impl CronApi {
         /// Fire time before (RFC 3339).
         to: Query<Option<DateTime<Utc>>>,
         /// Page number, from 1.
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
         page: Query<Option<u32>>,
         /// Page size, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         size: Query<Option<u32>>,
     ) -> Result<Json<RunPageDto>, ApiError> {
         let actor = admin(req, &auth).await?;

@@ -9,7 +9,7 @@ mod page;
 pub use api::CronApi;
 
 use crate::console::CronConsole;
-use adapter_http::HttpState;
+use adapter_http::{HttpState, drop_empty_params};
 use adapter_http::api::{AuthApi, OpsApi};
 use adapter_http::edge::Edge;
 use adapter_http::spec;
@@ -41,7 +41,7 @@ pub fn app(state: HttpState, console: Arc<CronConsole>) -> impl Endpoint {
         .at("/assets/:file", page::asset)
         .at("/openapi.json", poem::get(served))
         .nest("/docs", docs)
-        .nest("/", page::IndexOr(api.into_endpoint()))
+        .nest("/", page::IndexOr(drop_empty_params(api.into_endpoint())))
         .data(state.clone())
         .with(Edge::new(state, allow))
 }
