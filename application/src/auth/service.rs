@@ -180,8 +180,9 @@ impl AuthService {
     #[tracing::instrument(skip(self, input, meta), fields(login = %input.login))]
     pub async fn login(&self, input: LoginInput, meta: &RequestMeta) -> Result<TokenPair, AuthError> {
         let quota = self.throttle_quota().await?;
-        // Usernames match case-insensitively and e-mails are stored lower-cased, so the login is lower-cased.
-        let login = input.login.trim().to_lowercase();
+        // Usernames match case-insensitively and in NFC, and e-mails are stored lower-cased, so the login is
+        // normalised and lower-cased.
+        let login = Username::normalize(input.login.trim()).to_lowercase();
         let Some(user) = self.users.by_login(&login).await? else {
             let key = Self::unknown_throttle_key(&login, meta);
             self.check_locked(&key, quota).await?;
