@@ -88,6 +88,17 @@ impl World {
         }
     }
 
+    /// The server's SQL database (its SQLite file, or the test's MariaDB database), for tests that seed or
+    /// inspect rows through the SQL adapter, as a migration from the Go platform would leave them.
+    pub async fn sql(&self) -> adapter_sql::SqlDatabase {
+        match &self._backends {
+            Some(backends) => backends.database().db().clone(),
+            None => adapter_sql::connect(&adapter_sql::SqlOptions::sqlite(self.server.dir().join("data/test.db")))
+                .await
+                .expect("open the server's SQLite file"),
+        }
+    }
+
     /// Runs `exchange <args>` against the same backends (and, for SQLite, the same file).
     pub fn run(&self, args: &[&str]) -> std::process::Output {
         let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

@@ -299,7 +299,9 @@ impl AdminService {
         .await
     }
 
-    /// Sets a new password (policy applies) and signs the user out everywhere.
+    /// Sets a new password (policy applies) and signs the user out everywhere. Permission is checked
+    /// before the password, so a caller who may not manage the target learns nothing from the policy and
+    /// never costs a hash.
     pub async fn reset_password(
         &self,
         actor: &Actor,
@@ -307,7 +309,11 @@ impl AdminService {
         password: &str,
         meta: &RequestMeta,
     ) -> Result<User, AdminError> {
+        Self::require_admin(actor)?;
         let target = self.target(id).await?;
+        if !may_manage(actor, &target) {
+            return Err(AdminError::SuperAdminRequired);
+        }
         let password = Password::parse(password, &[target.username.as_str(), target.email.as_str()])?;
         let hash = self.hasher.hash(&password).await?;
         self.modify(actor, id, "user.reset_password", meta, true, |user| {

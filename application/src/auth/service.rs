@@ -133,8 +133,25 @@ impl AuthService {
         Ok(user)
     }
 
-    fn throttle_key(login: &str, meta: &RequestMeta) -> String {
-        format!("login:{}:{}", login.trim().to_lowercase(), meta.ip.as_deref().unwrap_or("-"))
+    /// Failed-login counter of a known account from one IP: every spelling of the login (username in any
+    /// case, e-mail) shares it, so switching spellings buys no extra guesses.
+    fn account_throttle_key(user: UserId, meta: &RequestMeta) -> String {
+        format!("login:user:{user}:{}", meta.ip.as_deref().unwrap_or("-"))
+    }
+
+    /// Failed-login counter of a login naming no account, keyed on the normalised login as typed, so an
+    /// unknown account is throttled (and answers) exactly like a known one.
+    fn unknown_throttle_key(login: &str, meta: &RequestMeta) -> String {
+        format!("login:name:{login}:{}", meta.ip.as_deref().unwrap_or("-"))
+    }
+
+    async fn check_locked(&self, key: &str, quota: Quota) -> Result<(), AuthError> {
+        if self.options.login_throttle
+            && let RateDecision::Limited { retry_after } = self.limiter.peek(key, quota).await?
+        {
+            return Err(AuthError::LoginLocked { retry_after });
+        }
+        Ok(())
     }
 
     async fn throttle_quota(&self) -> Result<Quota, AuthError> {
@@ -162,20 +179,20 @@ impl AuthService {
     /// `rate_limit.login_failures` setting within 15 minutes the pair is locked out until the window frees.
     #[tracing::instrument(skip(self, input, meta), fields(login = %input.login))]
     pub async fn login(&self, input: LoginInput, meta: &RequestMeta) -> Result<TokenPair, AuthError> {
-        let key = Self::throttle_key(&input.login, meta);
         let quota = self.throttle_quota().await?;
-        if self.options.login_throttle
-            && let RateDecision::Limited { retry_after } = self.limiter.peek(&key, quota).await?
-        {
-            return Err(AuthError::LoginLocked { retry_after });
-        }
-        // Usernames match case-insensitively and e-mails are stored lower-cased, so the login is lower-cased.
-        let Some(user) = self.users.by_login(&input.login.trim().to_lowercase()).await? else {
+        // Usernames match case-insensitively and in NFC, and e-mails are stored lower-cased, so the login is
+        // normalised and lower-cased.
+        let login = Username::normalize(input.login.trim()).to_lowercase();
+        let Some(user) = self.users.by_login(&login).await? else {
+            let key = Self::unknown_throttle_key(&login, meta);
+            self.check_locked(&key, quota).await?;
             let decoy = self.decoy_hash().await?;
             let _ = self.hasher.verify(&input.password, &decoy).await?;
             self.record_failure(&key, quota).await?;
             return Err(AuthError::InvalidCredentials);
         };
+        let key = Self::account_throttle_key(user.id, meta);
+        self.check_locked(&key, quota).await?;
         let needs_rehash = match self.hasher.verify(&input.password, &user.password_hash).await? {
             PasswordVerification::Invalid => {
                 self.record_failure(&key, quota).await?;

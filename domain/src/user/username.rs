@@ -1,7 +1,9 @@
-//! Usernames: 3 to 32 characters of ASCII letters, digits, `_`, or CJK script.
+//! Usernames: 3 to 32 characters of ASCII letters, digits, `_`, or CJK script, stored in Unicode NFC so
+//! that names which look the same are the same name.
 
 use crate::error::{ValidationError, Violation};
 use std::fmt;
+use unicode_normalization::UnicodeNormalization;
 
 /// A valid username. Uniqueness is case-insensitive: see [`Username::key`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -24,9 +26,18 @@ fn is_cjk(c: char) -> bool {
 }
 
 impl Username {
-    /// Accepts exactly what the product allows; refuses everything else with the reason.
+    /// Unicode NFC of `raw`: a CJK compatibility ideograph (U+F900 `豈`) becomes its unified twin (U+8C48
+    /// `豈`), and conjoining Hangul jamo become the syllable. Logins go through it too, so either spelling
+    /// finds the account.
+    pub fn normalize(raw: &str) -> String {
+        raw.nfc().collect()
+    }
+
+    /// Accepts exactly what the product allows, in NFC; refuses everything else with the reason. The
+    /// rules apply to the normalised form, which is what is stored and shown.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let err = |v| ValidationError::new("username", v);
+        let raw = &Self::normalize(raw);
         if raw.is_empty() {
             return Err(err(Violation::Required));
         }
@@ -43,7 +54,7 @@ impl Username {
         Ok(Self(raw.to_owned()))
     }
 
-    /// The name as the user typed it.
+    /// The name as the user typed it, in NFC.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -82,7 +93,40 @@ mod tests {
         }
     }
 
+    #[test]
+    fn compatibility_ideographs_are_the_same_name_as_their_unified_twins() {
+        let compat = Username::parse("\u{F900}\u{F900}\u{F900}").unwrap();
+        let unified = Username::parse("\u{8C48}\u{8C48}\u{8C48}").unwrap();
+        assert_eq!(compat, unified);
+        assert_eq!(compat.as_str(), "\u{8C48}\u{8C48}\u{8C48}", "stored in NFC");
+        assert_eq!(compat.key(), unified.key());
+        // Decomposed Hangul (conjoining jamo) is the precomposed syllable.
+        let jamo = Username::parse("\u{1100}\u{1161}\u{1100}\u{1161}\u{1100}\u{1161}").unwrap();
+        assert_eq!(jamo.as_str(), "가가가");
+        // A combining accent does not sneak a letter in through normalisation.
+        assert_eq!(Username::parse("e\u{301}mile").unwrap_err().violation, Violation::InvalidCharacters);
+    }
+
     proptest! {
+        #[test]
+        fn parsed_names_are_nfc_and_normalising_twice_changes_nothing(
+            s in "[a-zA-Z0-9_\u{4e00}-\u{9fff}\u{f900}-\u{faff}\u{ac00}-\u{d7af}]{3,32}"
+        ) {
+            let name = Username::parse(&s).unwrap();
+            prop_assert!(unicode_normalization::is_nfc(name.as_str()));
+            prop_assert_eq!(Username::normalize(name.as_str()), name.as_str());
+            prop_assert_eq!(Username::parse(&Username::normalize(&s)).unwrap(), name);
+        }
+
+        #[test]
+        fn canonically_equivalent_spellings_are_one_name(
+            s in "[a-z_\u{4e00}-\u{9fff}\u{f900}-\u{faff}\u{ac00}-\u{d7af}]{3,32}"
+        ) {
+            // NFD splits Hangul syllables into jamo and maps compatibility ideographs to unified ones.
+            let decomposed: String = s.nfd().collect();
+            prop_assert_eq!(Username::parse(&decomposed).unwrap().key(), Username::parse(&s).unwrap().key());
+        }
+
         #[test]
         fn valid_names_round_trip(s in "[a-zA-Z0-9_\u{4e00}-\u{9fff}]{3,32}") {
             let name = Username::parse(&s).unwrap();

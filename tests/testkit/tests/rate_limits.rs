@@ -66,3 +66,34 @@ async fn failed_logins_lock_the_account_for_that_ip_only() -> anyhow::Result<()>
     app.api().from_ip("192.0.2.10").login("brute_target", PASSWORD).await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn username_and_email_spellings_share_one_failure_budget() -> anyhow::Result<()> {
+    let app = behind_proxy(|_| {}).await?;
+    let target = app.create_user("spelling_target").await?;
+    let attacker = app.api().from_ip("192.0.2.77");
+    // Three guesses by username, in two cases, then two by e-mail: five failures on one account and IP.
+    for login in ["spelling_target", "SPELLING_TARGET", "spelling_target", &target.user.email, &target.user.email] {
+        let err = attacker.login(login, "guess-guess-guess").await.expect_err("wrong password");
+        assert_eq!(err.code(), "auth.invalid_credentials", "{login}");
+    }
+    for login in [target.user.email.as_str(), "spelling_target"] {
+        let body = serde_json::json!({"username": login, "password": PASSWORD});
+        let locked = attacker.raw("POST", "/api/v1/auth/login", Some(body)).await?;
+        assert_eq!((locked.status, locked.body["code"].as_str()), (429, Some("auth.login_locked")), "{login}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn unknown_logins_are_throttled_like_known_ones() -> anyhow::Result<()> {
+    let app = behind_proxy(|_| {}).await?;
+    let attacker = app.api().from_ip("192.0.2.78");
+    for _ in 0..5 {
+        let err = attacker.login("nobody_here", "guess-guess-guess").await.expect_err("unknown");
+        assert_eq!(err.code(), "auth.invalid_credentials");
+    }
+    let locked = attacker.raw("POST", "/api/v1/auth/login", Some(login_body("nobody_here"))).await?;
+    assert_eq!((locked.status, locked.body["code"].as_str()), (429, Some("auth.login_locked")));
+    Ok(())
+}

@@ -4,7 +4,12 @@
 use e2e::{Api, Composition, ServerBuilder, World};
 use serde_json::json;
 
-on_both!(user_lifecycle, refresh_reuse_revokes_the_session, password_change_signs_out_other_sessions);
+on_both!(
+    user_lifecycle,
+    refresh_reuse_revokes_the_session,
+    password_change_signs_out_other_sessions,
+    look_alike_usernames_are_one_name
+);
 
 const PASSWORD: &str = "correct-horse-battery-staple";
 
@@ -130,4 +135,26 @@ async fn password_change_signs_out_other_sessions(composition: Composition) {
     let old = api.post("/api/v1/auth/login", None, json!({"username": "carol_pw", "password": PASSWORD})).await;
     assert_eq!(old.status, 401);
     api.login("carol_pw", new_password).await;
+}
+
+/// `豈豈豈` (U+F900, a CJK compatibility ideograph) and `豈豈豈` (U+8C48, its unified twin) look the same:
+/// the first is stored in NFC as the second, so the second is taken, and either spelling signs in.
+async fn look_alike_usernames_are_one_name(composition: Composition) {
+    let world = World::start(composition, ServerBuilder::new()).await;
+    let api = Api::new(&world.server.base);
+    let (compat, unified) = ("\u{F900}\u{F900}\u{F900}", "\u{8C48}\u{8C48}\u{8C48}");
+    let first = api.register(compat, "first@example.com", PASSWORD).await;
+    assert_eq!(first["username"], unified, "stored in NFC");
+    let second = api
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"username": unified, "email": "second@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!((second.status, second.code()), (409, "user.username_taken"), "{:?}", second.body);
+    let tokens = api.login(compat, PASSWORD).await;
+    let me = api.get("/api/v1/users/me", Some(&tokens.access)).await;
+    assert_eq!((me.body["username"].as_str(), me.body["email"].as_str()), (Some(unified), Some("first@example.com")));
+    api.login(unified, PASSWORD).await;
 }

@@ -30,6 +30,8 @@ mod cron_cluster;
 mod cron_page;
 mod cron_redis_outage;
 mod cron_shutdown;
+mod init_admin;
+mod legacy_hashes;
 mod ops;
 mod purity;
 mod rate_limits;
