@@ -7,7 +7,6 @@ use adapter_http::api::BearerAuth;
 use adapter_http::edge::RequestContext;
 use adapter_http::problem::ApiError;
 use chrono::{DateTime, Utc};
-use domain::ValidationError;
 use domain::page::PageRequest;
 use domain::schedule::{
     InstanceStatus, MisfirePolicy, OverlapPolicy, RunQuery, RunRecord, RunStatus, TaskName, Trigger,
@@ -15,7 +14,7 @@ use domain::schedule::{
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, Tags};
 use std::sync::Arc;
 
 /// Tags of the cron API.
@@ -118,6 +117,73 @@ struct TaskDto {
     stats: StatsDto,
 }
 
+/// Where a run stands (`running` is the only state that changes).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+enum RunStatusDto {
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Skipped,
+    Cancelled,
+}
+
+impl From<RunStatus> for RunStatusDto {
+    fn from(s: RunStatus) -> Self {
+        match s {
+            RunStatus::Running => Self::Running,
+            RunStatus::Succeeded => Self::Succeeded,
+            RunStatus::Failed => Self::Failed,
+            RunStatus::TimedOut => Self::TimedOut,
+            RunStatus::Skipped => Self::Skipped,
+            RunStatus::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+impl From<RunStatusDto> for RunStatus {
+    fn from(s: RunStatusDto) -> Self {
+        match s {
+            RunStatusDto::Running => Self::Running,
+            RunStatusDto::Succeeded => Self::Succeeded,
+            RunStatusDto::Failed => Self::Failed,
+            RunStatusDto::TimedOut => Self::TimedOut,
+            RunStatusDto::Skipped => Self::Skipped,
+            RunStatusDto::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+/// Why a run happened.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+enum TriggerDto {
+    Schedule,
+    Manual,
+    Retry,
+}
+
+impl From<Trigger> for TriggerDto {
+    fn from(t: Trigger) -> Self {
+        match t {
+            Trigger::Schedule => Self::Schedule,
+            Trigger::Manual => Self::Manual,
+            Trigger::Retry => Self::Retry,
+        }
+    }
+}
+
+impl From<TriggerDto> for Trigger {
+    fn from(t: TriggerDto) -> Self {
+        match t {
+            TriggerDto::Schedule => Self::Schedule,
+            TriggerDto::Manual => Self::Manual,
+            TriggerDto::Retry => Self::Retry,
+        }
+    }
+}
+
 /// One run (or skipped tick).
 #[derive(Object)]
 struct RunDto {
@@ -127,16 +193,16 @@ struct RunDto {
     task: String,
     /// The tick's fire time (manual runs: when requested).
     fire_time: DateTime<Utc>,
-    /// `schedule`, `manual` or `retry`.
-    trigger: String,
+    /// Schedule tick, operator's run now, or retry of a failed attempt.
+    trigger: TriggerDto,
     /// 1 for the first attempt of a tick.
     attempt: u32,
     /// The instance that ran or skipped it.
     instance: String,
     /// The lock's fencing token (0 for skipped ticks).
     fencing: u64,
-    /// `running`, `succeeded`, `failed`, `timed_out`, `skipped` or `cancelled`.
-    status: String,
+    /// Where the run stands.
+    status: RunStatusDto,
     /// Start (or skip) time.
     started_at: DateTime<Utc>,
     /// End time.
@@ -156,11 +222,11 @@ impl From<RunRecord> for RunDto {
             id: r.id.to_string(),
             task: r.task.to_string(),
             fire_time: r.fire_time,
-            trigger: r.trigger.as_str().to_owned(),
+            trigger: r.trigger.into(),
             attempt: r.attempt,
             instance: r.instance,
             fencing: r.fencing,
-            status: r.status.as_str().to_owned(),
+            status: r.status.into(),
             started_at: r.started_at,
             finished_at: r.finished_at,
             duration_ms: r.duration_ms,
@@ -286,16 +352,6 @@ enum RunRequested {
     Accepted(Json<RunRequestedDto>),
 }
 
-fn parse_filter<T: std::str::FromStr<Err = ValidationError>>(
-    field: &str,
-    raw: Option<String>,
-) -> Result<Option<T>, ApiError> {
-    match raw.filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => s.parse::<T>().map(Some).map_err(|e| ValidationError::new(field, e.violation).into()),
-    }
-}
-
 #[OpenApi(prefix_path = "/api/v1/cron", tag = "CronTags::Cron")]
 impl CronApi {
     /// Every task: schedule, next run, pause state, last run and statistics of the last 7 days.
@@ -347,10 +403,10 @@ impl CronApi {
         auth: BearerAuth,
         /// Only this task.
         task: Query<Option<String>>,
-        /// Only this status: running, succeeded, failed, timed_out, skipped, cancelled.
-        status: Query<Option<String>>,
-        /// Only this trigger: schedule, manual, retry.
-        trigger: Query<Option<String>>,
+        /// Only this status.
+        status: Query<Option<RunStatusDto>>,
+        /// Only this trigger.
+        trigger: Query<Option<TriggerDto>>,
         /// Only runs of this instance.
         instance: Query<Option<String>>,
         /// Fire time at or after (RFC 3339).
@@ -374,8 +430,8 @@ impl CronApi {
         };
         let query = RunQuery {
             task,
-            status: parse_filter::<RunStatus>("status", status.0)?,
-            trigger: parse_filter::<Trigger>("trigger", trigger.0)?,
+            status: status.0.map(Into::into),
+            trigger: trigger.0.map(Into::into),
             instance: instance.0.filter(|s| !s.is_empty()),
             from: from.0,
             to: to.0,

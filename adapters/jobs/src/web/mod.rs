@@ -9,10 +9,10 @@ mod page;
 pub use api::CronApi;
 
 use crate::console::CronConsole;
-use adapter_http::{HttpState, drop_empty_params};
 use adapter_http::api::{AuthApi, OpsApi};
 use adapter_http::edge::Edge;
 use adapter_http::spec;
+use adapter_http::{HttpState, drop_empty_params};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Route};
 use poem_openapi::OpenApiService;
 use std::sync::Arc;
