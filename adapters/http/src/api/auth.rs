@@ -2,7 +2,7 @@
 
 use super::ApiTags;
 use super::json_body::JsonBody;
-use super::models::{TokenDto, UserDto};
+use super::models::{EXAMPLE_PASSWORD, TokenDto, UserDto};
 use super::security::BearerAuth;
 use crate::edge::RequestContext;
 use crate::problem::ApiError;
@@ -10,6 +10,7 @@ use crate::state::HttpState;
 use application::auth::{LoginInput, RegisterInput};
 use poem::Request;
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Deserialize;
 
@@ -39,7 +40,7 @@ impl AuthApi {
 
 /// A new account.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// 3-32 characters: ASCII letters, digits, `_`, or CJK. Unique, case-insensitively.
@@ -59,7 +60,7 @@ pub struct RegisterRequest {
 
 /// Credentials.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// Username (any letter case) or e-mail.
@@ -72,12 +73,30 @@ pub struct LoginRequest {
 
 /// A refresh token to exchange.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     /// The refresh token from the last login or refresh.
     #[oai(validator(min_length = 1, max_length = 512))]
     pub refresh_token: String,
+}
+
+impl Example for RegisterRequest {
+    fn example() -> Self {
+        Self { username: "alice".into(), email: "alice@example.com".into(), password: EXAMPLE_PASSWORD.into() }
+    }
+}
+
+impl Example for LoginRequest {
+    fn example() -> Self {
+        Self { username: "alice".into(), password: EXAMPLE_PASSWORD.into() }
+    }
+}
+
+impl Example for RefreshRequest {
+    fn example() -> Self {
+        Self { refresh_token: TokenDto::example().refresh_token }
+    }
 }
 
 #[derive(ApiResponse)]

@@ -8,6 +8,7 @@ use crate::problem::ApiError;
 use crate::state::HttpState;
 use application::admin::{AUDIT_EXPORT_CAP, MAX_DAYS};
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 
 /// The console information operation.
@@ -24,6 +25,7 @@ impl AdminConsoleApi {
 
 /// The signed-in admin.
 #[derive(Object)]
+#[oai(example)]
 struct ConsoleUserDto {
     /// User id.
     id: String,
@@ -35,6 +37,7 @@ struct ConsoleUserDto {
 
 /// Deployment facts for the console page.
 #[derive(Object)]
+#[oai(example)]
 struct ConsoleInfoDto {
     /// The caller.
     me: ConsoleUserDto,
@@ -55,6 +58,27 @@ struct ConsoleInfoDto {
     export_cap: u32,
     /// Server version.
     version: String,
+}
+
+impl Example for ConsoleUserDto {
+    fn example() -> Self {
+        Self { id: crate::api::models::EXAMPLE_USER_ID.into(), username: "root".into(), role: RoleDto::SuperAdmin }
+    }
+}
+
+impl Example for ConsoleInfoDto {
+    fn example() -> Self {
+        Self {
+            me: ConsoleUserDto::example(),
+            cron_page_url: Some("https://cron.example.com/".into()),
+            cron_port: None,
+            locales: vec!["zh-CN".into(), "en".into()],
+            default_locale: "zh-CN".into(),
+            max_days: MAX_DAYS,
+            export_cap: AUDIT_EXPORT_CAP as u32,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
 }
 
 #[OpenApi(prefix_path = "/api/v1/admin/console", tag = "ApiTags::Admin")]

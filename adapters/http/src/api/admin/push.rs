@@ -64,11 +64,18 @@ impl poem_openapi::types::Example for PushRequest {
 
 /// What a push reached.
 #[derive(Debug, Object)]
+#[oai(example)]
 struct PushResponse {
     /// Recipients online when it was sent (users for `user`/`group`, online users for `online`).
     delivered: u64,
     /// Id of the notice (the stored system message's id for `group`).
     message_ids: Vec<Uuid>,
+}
+
+impl poem_openapi::types::Example for PushResponse {
+    fn example() -> Self {
+        Self { delivered: 12, message_ids: vec![Uuid::from_u128(0x0193a1e0_7c00_7aaa_8bbb_0123456789ab)] }
+    }
 }
 
 #[derive(ApiResponse)]

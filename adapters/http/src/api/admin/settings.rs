@@ -12,6 +12,7 @@ use domain::settings::SettingType;
 use poem::Request;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 use serde::Deserialize;
 use serde_json::Value;
@@ -31,6 +32,7 @@ impl AdminSettingsApi {
 
 /// One setting with what a form needs to edit it.
 #[derive(Object)]
+#[oai(example)]
 struct SettingDto {
     /// Dotted key, e.g. `site.name`.
     key: String,
@@ -86,13 +88,36 @@ impl From<SettingView> for SettingDto {
 
 /// New values, keyed by setting.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 struct UpdateSettingsRequest {
     /// e.g. `{ "site.name": "交易所", "auth.registration_open": false }`. Every value is checked first;
     /// if one is refused, none is written.
     #[oai(validator(min_properties = 1, max_properties = 64))]
     values: BTreeMap<String, Value>,
+}
+
+impl Example for SettingDto {
+    fn example() -> Self {
+        Self {
+            key: "site.name".into(),
+            value: Value::String("交易所".into()),
+            default: Value::String("Exchange".into()),
+            r#type: "text".into(),
+            min: Some(1),
+            max: Some(64),
+            options: None,
+            updated_at: Some(crate::api::models::example_time()),
+            updated_by: Some(crate::api::models::EXAMPLE_USER_ID.into()),
+        }
+    }
+}
+
+impl Example for UpdateSettingsRequest {
+    fn example() -> Self {
+        let values = [("site.name", Value::String("交易所".into())), ("auth.registration_open", Value::Bool(true))];
+        Self { values: values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect() }
+    }
 }
 
 #[OpenApi(prefix_path = "/api/v1/admin/settings", tag = "ApiTags::Admin")]

@@ -5,6 +5,7 @@ use crate::api::security::BearerAuth;
 use crate::problem::ApiError;
 use crate::state::HttpState;
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 use std::collections::BTreeMap;
 
@@ -22,6 +23,7 @@ impl AdminStatsApi {
 
 /// Account numbers.
 #[derive(Object)]
+#[oai(example)]
 struct UserStatsDto {
     /// Accounts that are not deleted.
     total: u64,
@@ -39,6 +41,7 @@ struct UserStatsDto {
 
 /// Chat numbers, across instances.
 #[derive(Object)]
+#[oai(example)]
 struct ChatStatsDto {
     /// Users with at least one live WebSocket connection.
     online_users: u64,
@@ -50,11 +53,39 @@ struct ChatStatsDto {
 
 /// Dashboard numbers.
 #[derive(Object)]
+#[oai(example)]
 struct StatsDto {
     /// Accounts.
     users: UserStatsDto,
     /// Chat.
     chat: ChatStatsDto,
+}
+
+impl Example for UserStatsDto {
+    fn example() -> Self {
+        let by_role = [("user", 118), ("admin", 3), ("super_admin", 1)];
+        let by_status = [("active", 120), ("disabled", 2)];
+        Self {
+            total: 122,
+            new_today: 4,
+            active_24h: 37,
+            deleted: 5,
+            by_role: by_role.into_iter().map(|(k, n)| (k.to_owned(), n)).collect(),
+            by_status: by_status.into_iter().map(|(k, n)| (k.to_owned(), n)).collect(),
+        }
+    }
+}
+
+impl Example for ChatStatsDto {
+    fn example() -> Self {
+        Self { online_users: 12, connections: 15, messages_today: 840 }
+    }
+}
+
+impl Example for StatsDto {
+    fn example() -> Self {
+        Self { users: UserStatsDto::example(), chat: ChatStatsDto::example() }
+    }
 }
 
 #[OpenApi(prefix_path = "/api/v1/admin/stats", tag = "ApiTags::Admin")]

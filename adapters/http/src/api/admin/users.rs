@@ -3,7 +3,7 @@
 use super::page_request;
 use crate::api::ApiTags;
 use crate::api::json_body::{JsonBody, present};
-use crate::api::models::{RoleDto, StatusDto, UserDto};
+use crate::api::models::{EXAMPLE_PASSWORD, RoleDto, StatusDto, UserDto};
 use crate::api::security::BearerAuth;
 use crate::edge::RequestContext;
 use crate::problem::ApiError;
@@ -15,6 +15,7 @@ use domain::user::{DeletedFilter, UserQuery, UserSort};
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -69,6 +70,7 @@ enum OrderParam {
 
 /// A page of users.
 #[derive(Object)]
+#[oai(example)]
 struct UserPageDto {
     /// Users on this page.
     items: Vec<UserDto>,
@@ -82,7 +84,7 @@ struct UserPageDto {
 
 /// A new account created by an admin.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 struct CreateUserRequest {
     /// Username (registration rules).
@@ -105,7 +107,7 @@ struct CreateUserRequest {
 
 /// A role change.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 struct RoleRequest {
     /// The new role.
@@ -114,7 +116,7 @@ struct RoleRequest {
 
 /// A status change.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 struct StatusRequest {
     /// `disabled` signs the user out everywhere at once; `active` lets them sign in again.
@@ -123,12 +125,47 @@ struct StatusRequest {
 
 /// A password reset.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 struct PasswordRequest {
     /// The new password (registration rules). The user is signed out everywhere.
     #[oai(validator(min_length = 8, max_length = 128))]
     password: String,
+}
+
+impl Example for UserPageDto {
+    fn example() -> Self {
+        Self { items: vec![UserDto::example()], total: 1, page: 1, size: 20 }
+    }
+}
+
+impl Example for CreateUserRequest {
+    fn example() -> Self {
+        Self {
+            username: "bob_ops".into(),
+            email: "bob@example.com".into(),
+            password: EXAMPLE_PASSWORD.into(),
+            role: Some(RoleDto::User),
+        }
+    }
+}
+
+impl Example for RoleRequest {
+    fn example() -> Self {
+        Self { role: RoleDto::Admin }
+    }
+}
+
+impl Example for StatusRequest {
+    fn example() -> Self {
+        Self { status: StatusDto::Disabled }
+    }
+}
+
+impl Example for PasswordRequest {
+    fn example() -> Self {
+        Self { password: EXAMPLE_PASSWORD.into() }
+    }
 }
 
 #[derive(ApiResponse)]
