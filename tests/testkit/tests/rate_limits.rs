@@ -66,3 +66,24 @@ async fn failed_logins_lock_the_account_for_that_ip_only() -> anyhow::Result<()>
     app.api().from_ip("192.0.2.10").login("brute_target", PASSWORD).await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn the_document_declares_retry_after_on_every_429_and_503() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let doc = app.api().openapi().await?;
+    let mut seen = 0;
+    for (path, ops) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in ops.as_object().into_iter().flatten() {
+            for status in ["429", "503"] {
+                let Some(response) = op["responses"].get(status) else { continue };
+                let header = &response["headers"]["Retry-After"];
+                assert_eq!(header["required"], true, "{method} {path} {status}: {response}");
+                assert_eq!(header["schema"]["type"], "integer", "{method} {path} {status}");
+                seen += 1;
+            }
+        }
+    }
+    assert!(doc["paths"]["/api/v1/auth/login"]["post"]["responses"].get("429").is_some());
+    assert!(seen > 20, "{seen} responses checked");
+    Ok(())
+}
