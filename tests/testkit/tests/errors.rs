@@ -84,3 +84,71 @@ async fn malformed_json_is_a_localized_400() -> anyhow::Result<()> {
     assert!(body["details"]["line"].is_string());
     Ok(())
 }
+
+/// Regression: a refused query or path parameter carried poem's English reason inside the localized
+/// message, and a path parameter was named `param0`.
+#[tokio::test]
+async fn refused_parameters_get_our_codes_and_their_documented_names_in_both_languages() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let admin = app.create_admin("ops").await?;
+    /// Path, code, field, details, part of the zh-CN message, the en message.
+    type Case<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: &[Case] = &[
+        (
+            "/api/v1/admin/users?size=101",
+            "validation.out_of_range",
+            "size",
+            &[("min", "1"), ("max", "100")],
+            "每页数量必须在 1 到 100 之间",
+            "Page size must be between 1 and 100.",
+        ),
+        (
+            "/api/v1/admin/users?role=god",
+            "validation.not_one_of",
+            "role",
+            &[("allowed", "user, admin, super_admin")],
+            "user, admin, super_admin",
+            "Role must be one of: user, admin, super_admin.",
+        ),
+        (
+            "/api/v1/admin/users/not-a-uuid",
+            "validation.invalid_format",
+            "id",
+            &[("expected", "uuid")],
+            "编号",
+            "Id is not a valid identifier.",
+        ),
+        (
+            "/api/v1/admin/users?page=abc",
+            "validation.wrong_type",
+            "page",
+            &[("expected", "integer")],
+            "页码",
+            "Page must be a whole number.",
+        ),
+        (
+            "/api/v1/admin/audit?from=yesterday",
+            "validation.invalid_format",
+            "from",
+            &[("expected", "date-time")],
+            "RFC 3339",
+            "From is not a valid RFC 3339 date and time.",
+        ),
+    ];
+    for (path, code, field, details, zh_part, en) in cases {
+        let zh = admin.api.raw("GET", path, None).await?;
+        assert_eq!((zh.status, zh.body["code"].as_str()), (400, Some(*code)), "{path}: {}", zh.text);
+        assert_eq!(zh.body["details"]["field"], *field, "{path}");
+        for (key, value) in *details {
+            assert_eq!(zh.body["details"][key], *value, "{path}: {key}");
+        }
+        let message = zh.body["message"].as_str().unwrap_or_default();
+        assert!(message.contains(zh_part), "{path}: {message}");
+        for english in ["verification", "failed", "parse", "param0", "Expect"] {
+            assert!(!message.contains(english), "{path}: poem's reason in {message}");
+        }
+        let en_reply = admin.api.lang("en").raw("GET", path, None).await?;
+        assert_eq!(en_reply.body["message"], *en, "{path}");
+    }
+    Ok(())
+}
