@@ -2,7 +2,7 @@
 //! end-to-end suite: none of it needs a separate server process.
 
 use exchange_testkit::TestApp;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 async fn get(
     app: &TestApp,
@@ -150,5 +150,49 @@ async fn refused_parameters_get_our_codes_and_their_documented_names_in_both_lan
         let en_reply = admin.api.lang("en").raw("GET", path, None).await?;
         assert_eq!(en_reply.body["message"], *en, "{path}");
     }
+    Ok(())
+}
+
+/// Regression: a number, `null`, a boolean or an array where an enum's name belongs answered "not valid
+/// JSON"; an unknown name listed the allowed ones inside serde's English.
+#[tokio::test]
+async fn wrong_values_on_enum_fields_name_the_field_and_change_nothing() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let root = app.super_admin().await?;
+    let bob = app.create_user("bob").await?;
+    let before = root.api.get_user(bob.id()).await?;
+    let path = format!("/api/v1/admin/users/{}/role", bob.id());
+    for body in [json!({"role": 1}), json!({"role": null}), json!({"role": true}), json!({"role": ["admin"]})] {
+        let reply = root.api.lang("en").raw("PUT", &path, Some(body.clone())).await?;
+        assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("validation.wrong_type")), "{body}");
+        assert_eq!(reply.body["details"]["field"], "role", "{body}");
+        assert_eq!(reply.body["message"], "Role must be a text.", "{body}");
+    }
+    let reply = root.api.raw("PUT", &path, Some(json!({"role": "god"}))).await?;
+    assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("validation.not_one_of")));
+    assert_eq!(reply.body["message"], "角色必须是以下之一：user, admin, super_admin。");
+    assert_eq!(reply.body["details"]["allowed"], "user, admin, super_admin");
+    let after = root.api.get_user(bob.id()).await?;
+    assert_eq!((after.role, after.updated_at), (before.role, before.updated_at), "nothing was changed");
+
+    let reply = bob.api.raw("PATCH", "/api/v1/users/me", Some(json!({"locale": 5}))).await?;
+    assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("validation.wrong_type")), "{}", reply.text);
+    assert_eq!(reply.body["details"]["field"], "locale");
+    let reply = bob.api.lang("en").raw("PATCH", "/api/v1/users/me", Some(json!({"locale": "fr"}))).await?;
+    assert_eq!(reply.body["message"], "Language must be one of: zh-CN, en.");
+    assert_eq!(bob.api.me().await?.locale, before.locale, "the language was not changed");
+    Ok(())
+}
+
+/// Regression: an empty settings change read `settings不能为空。`: the label of a group of labels.
+#[tokio::test]
+async fn an_empty_settings_change_is_refused_in_words() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let root = app.super_admin().await?;
+    let reply = root.api.raw("PATCH", "/api/v1/admin/settings", Some(json!({"values": {}}))).await?;
+    assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("validation.required")));
+    assert_eq!(reply.body["message"], "设置项不能为空。");
+    let reply = root.api.lang("en").raw("PATCH", "/api/v1/admin/settings", Some(json!({"values": {}}))).await?;
+    assert_eq!(reply.body["message"], "A setting is required.");
     Ok(())
 }
