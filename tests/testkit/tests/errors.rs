@@ -196,3 +196,34 @@ async fn an_empty_settings_change_is_refused_in_words() -> anyhow::Result<()> {
     assert_eq!(reply.body["message"], "A setting is required.");
     Ok(())
 }
+
+/// Regression: a plain user sending bad input to an admin operation got 400 (the input was parsed before
+/// the role was checked); the role comes first now.
+#[tokio::test]
+async fn a_plain_user_gets_403_from_admin_operations_whatever_they_send() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let user = app.create_user("mallory").await?;
+    let resp = reqwest::Client::new()
+        .put(format!("{}/api/v1/admin/users/{}/role", app.base_url(), user.id()))
+        .bearer_auth(&user.tokens.access_token)
+        .header("content-type", "application/json")
+        .body(r#"{"role": "#)
+        .send()
+        .await?;
+    assert_eq!(resp.status(), 403, "malformed JSON");
+    let bodies = [("PATCH", "/api/v1/admin/settings", Some(json!({"values": {}})))];
+    for (method, path, body) in bodies
+        .into_iter()
+        .chain([("GET", "/api/v1/admin/users?size=1000", None), ("GET", "/api/v1/admin/users/not-a-uuid", None)])
+        .chain([("GET", "/api/v1/admin/audit?from=yesterday", None), ("GET", "/api/v1/admin/stats/daily?days=0", None)])
+        .chain([("POST", "/api/v1/admin/push", Some(json!({"scope": 1})))])
+    {
+        let reply = user.api.raw(method, path, body).await?;
+        assert_eq!((reply.status, reply.body["code"].as_str()), (403, Some("auth.forbidden")), "{method} {path}");
+    }
+    // An admin sending the same gets the input error.
+    let admin = app.create_admin("ops").await?;
+    let reply = admin.api.raw("GET", "/api/v1/admin/users?size=1000", None).await?;
+    assert_eq!(reply.status, 400);
+    Ok(())
+}

@@ -13,7 +13,7 @@ pub use auth::{AuthApi, RegistrationApi};
 pub use json_body::JsonBody;
 pub use me::MeApi;
 pub use ops::OpsApi;
-pub use security::BearerAuth;
+pub use security::{AdminAuth, BearerAuth};
 
 use crate::state::HttpState;
 use admin::{

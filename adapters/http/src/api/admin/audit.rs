@@ -2,7 +2,7 @@
 
 use super::page_request;
 use crate::api::ApiTags;
-use crate::api::security::BearerAuth;
+use crate::api::security::AdminAuth;
 use crate::problem::ApiError;
 use crate::state::HttpState;
 use chrono::{DateTime, Utc};
@@ -119,7 +119,7 @@ impl AdminAuditApi {
     #[oai(path = "/", method = "get", operation_id = "admin_list_audit")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        auth: AdminAuth,
         /// Page number, from 1.
         #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
         page: Query<Option<u32>>,
@@ -139,7 +139,7 @@ impl AdminAuditApi {
         /// Before (RFC 3339).
         to: Query<Option<DateTime<Utc>>>,
     ) -> Result<Json<AuditPageDto>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+        let actor = auth.0;
         let query = AuditQuery {
             actor_id: actor_id.0.map(UserId),
             action: action.0.filter(|s| !s.is_empty()),

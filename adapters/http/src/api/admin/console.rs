@@ -3,7 +3,7 @@
 
 use crate::api::ApiTags;
 use crate::api::models::RoleDto;
-use crate::api::security::BearerAuth;
+use crate::api::security::AdminAuth;
 use crate::problem::ApiError;
 use crate::state::HttpState;
 use application::admin::{AUDIT_EXPORT_CAP, MAX_DAYS};
@@ -86,8 +86,8 @@ impl AdminConsoleApi {
     /// Deployment facts for the admin console page: the caller, the scheduler page's address, languages
     /// and limits.
     #[oai(path = "/", method = "get", operation_id = "admin_console_info")]
-    async fn info(&self, auth: BearerAuth) -> Result<Json<ConsoleInfoDto>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+    async fn info(&self, auth: AdminAuth) -> Result<Json<ConsoleInfoDto>, ApiError> {
+        let actor = auth.0;
         let settings = self.state.settings.current().await?;
         let console = &self.state.console;
         Ok(Json(ConsoleInfoDto {

@@ -1,7 +1,7 @@
 //! `GET /api/v1/admin/stats/daily`: the dashboard's charts, one point per UTC day.
 
 use crate::api::ApiTags;
-use crate::api::security::BearerAuth;
+use crate::api::security::AdminAuth;
 use crate::problem::ApiError;
 use crate::state::HttpState;
 use application::admin::DailyPoint;
@@ -98,11 +98,11 @@ impl AdminDailyApi {
     #[oai(path = "/", method = "get", operation_id = "admin_stats_daily")]
     async fn daily(
         &self,
-        auth: BearerAuth,
+        auth: AdminAuth,
         /// Number of days ending today, 1 to 92 (default 30).
         days: Query<Option<u32>>,
     ) -> Result<Json<DailySeriesDto>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+        let actor = auth.0;
         let days = days.0.unwrap_or(30);
         let points = self.state.dashboard.series(&actor, days).await?;
         Ok(Json(DailySeriesDto { days, points: points.into_iter().map(DailyPointDto::from).collect() }))

@@ -3,7 +3,7 @@
 
 use crate::api::ApiTags;
 use crate::api::json_body::JsonBody;
-use crate::api::security::BearerAuth;
+use crate::api::security::AdminAuth;
 use crate::edge::RequestContext;
 use crate::problem::ApiError;
 use crate::state::HttpState;
@@ -89,8 +89,8 @@ enum Accepted {
 impl AdminPushApi {
     /// Sends a system notice to a user, a group or everyone online (admins only; audited as `chat.push`).
     #[oai(path = "/", method = "post", operation_id = "admin_push")]
-    async fn push(&self, req: &Request, auth: BearerAuth, body: JsonBody<PushRequest>) -> Result<Accepted, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+    async fn push(&self, req: &Request, auth: AdminAuth, body: JsonBody<PushRequest>) -> Result<Accepted, ApiError> {
+        let actor = auth.0;
         let body = body.0;
         let target = |id: Option<Uuid>| id.ok_or_else(|| ValidationError::new("target_id", Violation::Required));
         let scope = match body.scope {

@@ -2,7 +2,7 @@
 
 use crate::api::ApiTags;
 use crate::api::json_body::JsonBody;
-use crate::api::security::BearerAuth;
+use crate::api::security::AdminAuth;
 use crate::edge::RequestContext;
 use crate::problem::ApiError;
 use crate::state::HttpState;
@@ -124,8 +124,8 @@ impl Example for UpdateSettingsRequest {
 impl AdminSettingsApi {
     /// Every setting with its value, default, type and bounds.
     #[oai(path = "/", method = "get", operation_id = "admin_list_settings")]
-    async fn list(&self, auth: BearerAuth) -> Result<Json<Vec<SettingDto>>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+    async fn list(&self, auth: AdminAuth) -> Result<Json<Vec<SettingDto>>, ApiError> {
+        let actor = auth.0;
         let views = self.state.settings.list(&actor).await?;
         Ok(Json(views.into_iter().map(SettingDto::from).collect()))
     }
@@ -135,10 +135,10 @@ impl AdminSettingsApi {
     async fn update(
         &self,
         req: &Request,
-        auth: BearerAuth,
+        auth: AdminAuth,
         body: JsonBody<UpdateSettingsRequest>,
     ) -> Result<Json<Vec<SettingDto>>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+        let actor = auth.0;
         self.state.settings.update(&actor, &body.0.values, &RequestContext::of(req).meta()).await?;
         let views = self.state.settings.list(&actor).await?;
         Ok(Json(views.into_iter().map(SettingDto::from).collect()))
@@ -149,12 +149,12 @@ impl AdminSettingsApi {
     async fn reset(
         &self,
         req: &Request,
-        auth: BearerAuth,
+        auth: AdminAuth,
         /// The setting's dotted key.
         #[oai(validator(max_length = 64))]
         key: Path<String>,
     ) -> Result<Json<Vec<SettingDto>>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+        let actor = auth.0;
         self.state.settings.reset(&actor, &key.0, &RequestContext::of(req).meta()).await?;
         let views = self.state.settings.list(&actor).await?;
         Ok(Json(views.into_iter().map(SettingDto::from).collect()))

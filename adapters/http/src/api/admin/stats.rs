@@ -1,7 +1,7 @@
 //! Dashboard statistics.
 
 use crate::api::ApiTags;
-use crate::api::security::BearerAuth;
+use crate::api::security::AdminAuth;
 use crate::problem::ApiError;
 use crate::state::HttpState;
 use poem_openapi::payload::Json;
@@ -92,8 +92,8 @@ impl Example for StatsDto {
 impl AdminStatsApi {
     /// Numbers for the admin dashboard.
     #[oai(path = "/", method = "get", operation_id = "admin_stats")]
-    async fn stats(&self, auth: BearerAuth) -> Result<Json<StatsDto>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+    async fn stats(&self, auth: AdminAuth) -> Result<Json<StatsDto>, ApiError> {
+        let actor = auth.0;
         let stats = self.state.admin.stats(&actor).await?;
         let u = stats.users;
         let (online_users, connections) = self.state.chat.presence_counts().await?;
