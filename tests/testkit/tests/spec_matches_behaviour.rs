@@ -338,3 +338,36 @@ async fn every_account_and_admin_schema_has_a_valid_example() -> anyhow::Result<
     assert_eq!(reply.status, 200, "{}", reply.text);
     Ok(())
 }
+
+#[tokio::test]
+async fn credential_and_token_lengths_are_enforced_as_documented() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let doc = spec(&app).await?;
+    let schemas = &doc["components"]["schemas"];
+    let bound =
+        |schema: &str, field: &str, key: &str| schemas[schema]["properties"][field][key].as_u64().unwrap_or(0) as usize;
+    assert_eq!(bound("RefreshRequest", "refresh_token", "minLength"), 1);
+    // Found: `""` broke the documented minLength 1 yet was looked up, answering 401 auth.refresh_invalid.
+    let reply = app.api().raw("POST", "/api/v1/auth/refresh", Some(json!({"refresh_token": ""}))).await?;
+    assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("validation.required")), "{}", reply.text);
+    let long = "x".repeat(bound("RefreshRequest", "refresh_token", "maxLength") + 1);
+    let reply = app.api().raw("POST", "/api/v1/auth/refresh", Some(json!({"refresh_token": long}))).await?;
+    assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("validation.too_long")), "{}", reply.text);
+    // Found: a login over the documented maxLength 254 / 1024 was answered 401, as if it could match.
+    for field in ["username", "password"] {
+        let max = bound("LoginRequest", field, "maxLength");
+        assert!(max > 0, "{field}");
+        let mut body = json!({"username": "alice", "password": exchange_testkit::PASSWORD});
+        body[field] = json!("张".repeat(max + 1));
+        let reply = app.api().lang("en").raw("POST", "/api/v1/auth/login", Some(body.clone())).await?;
+        assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("validation.too_long")), "{field}");
+        assert_eq!(reply.body["details"]["max"], max.to_string(), "{field}");
+        // At the bound (counted in characters, not bytes) it is only a wrong credential.
+        body[field] = json!("张".repeat(max));
+        let reply = app.api().raw("POST", "/api/v1/auth/login", Some(body)).await?;
+        assert_eq!((reply.status, reply.body["code"].as_str()), (401, Some("auth.invalid_credentials")), "{field}");
+    }
+    let reply = app.api().raw("POST", "/api/v1/auth/login", Some(json!({"username": "", "password": "x"}))).await?;
+    assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("validation.required")));
+    Ok(())
+}

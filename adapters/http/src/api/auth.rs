@@ -1,6 +1,7 @@
 //! Registration, login, token refresh and logout.
 
 use super::ApiTags;
+use super::bounds::check_length;
 use super::json_body::JsonBody;
 use super::models::{EXAMPLE_PASSWORD, TokenDto, UserDto};
 use super::security::BearerAuth;
@@ -133,6 +134,8 @@ impl AuthApi {
     #[oai(path = "/login", method = "post", operation_id = "login")]
     async fn login(&self, req: &Request, body: JsonBody<LoginRequest>) -> Result<Json<TokenDto>, ApiError> {
         let ctx = RequestContext::of(req);
+        check_length("username", &body.0.username, 1, 254)?;
+        check_length("password", &body.0.password, 1, 1024)?;
         let input = LoginInput { login: body.0.username, password: body.0.password };
         let pair = self.state.auth.login(input, &ctx.meta()).await?;
         Ok(Json(pair.into()))
@@ -142,6 +145,7 @@ impl AuthApi {
     /// again revokes the session (401 `auth.refresh_reused`).
     #[oai(path = "/refresh", method = "post", operation_id = "refresh")]
     async fn refresh(&self, body: JsonBody<RefreshRequest>) -> Result<Json<TokenDto>, ApiError> {
+        check_length("refresh_token", &body.0.refresh_token, 1, 512)?;
         let pair = self.state.auth.refresh(&body.0.refresh_token).await?;
         Ok(Json(pair.into()))
     }

@@ -1,6 +1,7 @@
 //! The caller's own account.
 
 use super::ApiTags;
+use super::bounds::check_length;
 use super::json_body::{JsonBody, present};
 use super::models::{EXAMPLE_PASSWORD, LocaleDto, UserDto};
 use super::security::BearerAuth;
@@ -94,6 +95,7 @@ impl MeApi {
         auth: BearerAuth,
         body: JsonBody<ChangePasswordRequest>,
     ) -> Result<PasswordChanged, ApiError> {
+        check_length("current_password", &body.0.current_password, 1, 1024)?;
         self.state.auth.change_password(&auth.0, &body.0.current_password, &body.0.new_password).await?;
         Ok(PasswordChanged::NoContent)
     }

@@ -2,6 +2,7 @@
 
 pub mod admin;
 mod auth;
+mod bounds;
 pub mod chat;
 mod json_body;
 mod me;
