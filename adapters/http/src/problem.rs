@@ -8,7 +8,7 @@
 use domain::{Coded, ErrorKind};
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
-use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
 use poem_openapi::types::ToJSON;
 use poem_openapi::{ApiResponse, Object};
 use serde_json::{Map, Value};
@@ -61,6 +61,10 @@ pub struct ApiError {
 /// attempt (Redis retries at most every 2 s, the SQL pool on its next checkout), short enough that a
 /// client resumes soon after the outage ends.
 pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
+/// `Retry-After` seconds on a 429 whose limiter did not say (none of ours do so today): the document
+/// promises the header on every 429.
+pub const RATE_LIMITED_RETRY_AFTER_SECS: u64 = 1;
 
 /// The HTTP status for a kind of error.
 pub fn status_of(kind: ErrorKind) -> StatusCode {
@@ -154,11 +158,13 @@ impl ApiError {
             .status(self.status)
             .content_type("application/json; charset=utf-8")
             .body(body.to_json_string());
-        // Every 503 says when to come back, so clients and load balancers back off instead of hammering a
-        // backend that is reconnecting.
-        let retry_after = self
-            .retry_after
-            .or((self.status == StatusCode::SERVICE_UNAVAILABLE).then_some(UNAVAILABLE_RETRY_AFTER_SECS));
+        // Every 503 and 429 says when to come back, so clients and load balancers back off instead of
+        // hammering a backend that is reconnecting or a limit that is spent (the document promises it).
+        let retry_after = self.retry_after.or(match self.status {
+            StatusCode::SERVICE_UNAVAILABLE => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+            StatusCode::TOO_MANY_REQUESTS => Some(RATE_LIMITED_RETRY_AFTER_SECS),
+            _ => None,
+        });
         if let Some(secs) = retry_after {
             resp.headers_mut().insert("retry-after", secs.into());
         }
@@ -193,8 +199,26 @@ const DOCUMENTED: &[(u16, &str)] = &[
     (415, "The body is not `application/json`."),
     (429, "Rate limited; retry after the `Retry-After` header's seconds."),
     (500, "A bug; quote the `request_id`."),
-    (503, "A backend is down or the request timed out; retry later."),
+    (503, "A backend is down or the request timed out; retry after the `Retry-After` header's seconds."),
 ];
+
+/// The statuses whose every answer carries `Retry-After` (see [`ApiError::render`]).
+const WITH_RETRY_AFTER: &[u16] = &[429, 503];
+
+/// The `Retry-After` header as the document declares it.
+fn retry_after_header() -> MetaHeader {
+    MetaHeader {
+        name: "Retry-After".into(),
+        description: Some("Seconds to wait before retrying.".into()),
+        required: true,
+        deprecated: false,
+        schema: MetaSchemaRef::Inline(Box::new(poem_openapi::registry::MetaSchema {
+            format: Some("int32"),
+            minimum: Some(1.0),
+            ..poem_openapi::registry::MetaSchema::new("integer")
+        })),
+    }
+}
 
 impl ApiResponse for ApiError {
     fn meta() -> MetaResponses {
@@ -209,7 +233,7 @@ impl ApiResponse for ApiError {
                         content_type: "application/json; charset=utf-8",
                         schema: <ErrorBody as poem_openapi::types::Type>::schema_ref(),
                     }],
-                    headers: vec![],
+                    headers: if WITH_RETRY_AFTER.contains(status) { vec![retry_after_header()] } else { vec![] },
                 })
                 .collect(),
         }
@@ -239,6 +263,17 @@ mod tests {
         let resp = err.render(Locale::default(), "r-1");
         assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(resp.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
+    }
+
+    #[test]
+    fn every_429_says_when_to_retry_and_the_document_declares_it() {
+        let resp = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited").render(Locale::default(), "");
+        assert_eq!(resp.headers().get("retry-after").unwrap(), "1");
+        let meta = <ApiError as ApiResponse>::meta();
+        for response in &meta.responses {
+            let declared = response.headers.iter().any(|h| h.name == "Retry-After" && h.required);
+            assert_eq!(declared, matches!(response.status, Some(429 | 503)), "{:?}", response.status);
+        }
     }
 
     #[test]

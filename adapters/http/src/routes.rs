@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// build many apps, so it is built once.
 struct Static {
     document: String,
-    allow: Arc<std::collections::HashMap<String, String>>,
+    allow: crate::edge::AllowIndex,
     docs: Arc<poem::endpoint::BoxEndpoint<'static>>,
 }
 

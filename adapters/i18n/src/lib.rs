@@ -30,12 +30,18 @@ pub fn message(locale: Locale, code: &str, params: &[(&str, String)]) -> String 
     let values: Vec<String> = params
         .iter()
         .map(|(name, value)| match *name {
-            "field" => lookup(locale, &format!("fields.{value}")).unwrap_or_else(|| value.clone()),
+            "field" => field_label(locale, value).unwrap_or_else(|| value.clone()),
             "expected" => lookup(locale, &format!("formats.{value}")).unwrap_or_else(|| value.clone()),
             _ => value.clone(),
         })
         .collect();
     rust_i18n::replace_patterns(&template, &names, &values)
+}
+
+/// The label of a field: `fields.<field>`, or for a field whose entry groups the labels of its parts
+/// (`settings`, with `settings.site.name` and so on) the group's own `_label`.
+fn field_label(locale: Locale, field: &str) -> Option<String> {
+    lookup(locale, &format!("fields.{field}")).or_else(|| lookup(locale, &format!("fields.{field}._label")))
 }
 
 #[cfg(test)]

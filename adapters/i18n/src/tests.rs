@@ -41,6 +41,16 @@ fn messages_are_localized_with_parameters() {
     assert_eq!(message(Locale::En, "http.not_found", &[]), "No resource at this address.");
 }
 
+/// Regression: `settings` is a group of labels in the catalogues, so its own label read as the raw key.
+#[test]
+fn a_field_whose_entry_groups_labels_reads_the_groups_label() {
+    let params = [("field", "settings".to_owned())];
+    assert_eq!(message(Locale::ZhCn, "validation.required", &params), "设置项不能为空。");
+    assert_eq!(message(Locale::En, "validation.required", &params), "A setting is required.");
+    let nested = [("field", "settings.site.name".to_owned())];
+    assert_eq!(message(Locale::En, "validation.required", &nested), "Site name is required.");
+}
+
 #[test]
 fn unknown_codes_fall_back_to_the_generic_message() {
     assert_eq!(message(Locale::En, "no.such.code", &[]), message(Locale::En, "internal", &[]));

@@ -97,3 +97,24 @@ async fn unknown_logins_are_throttled_like_known_ones() -> anyhow::Result<()> {
     assert_eq!((locked.status, locked.body["code"].as_str()), (429, Some("auth.login_locked")));
     Ok(())
 }
+
+#[tokio::test]
+async fn the_document_declares_retry_after_on_every_429_and_503() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let doc = app.api().openapi().await?;
+    let mut seen = 0;
+    for (path, ops) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in ops.as_object().into_iter().flatten() {
+            for status in ["429", "503"] {
+                let Some(response) = op["responses"].get(status) else { continue };
+                let header = &response["headers"]["Retry-After"];
+                assert_eq!(header["required"], true, "{method} {path} {status}: {response}");
+                assert_eq!(header["schema"]["type"], "integer", "{method} {path} {status}");
+                seen += 1;
+            }
+        }
+    }
+    assert!(doc["paths"]["/api/v1/auth/login"]["post"]["responses"].get("429").is_some());
+    assert!(seen > 20, "{seen} responses checked");
+    Ok(())
+}

@@ -256,3 +256,118 @@ async fn push_texts_are_documented_as_message_texts() -> anyhow::Result<()> {
     assert_eq!(admin.api.push("online", None, "line one\nline two").await?.delivered, 0, "newlines are fine");
     Ok(())
 }
+
+/// The component schema a media type's schema names, itself or through an array's items; `None` for an
+/// inline schema (a CSV download).
+fn named_schema(schema: &Value) -> Option<&str> {
+    let reference = schema.get("$ref").or_else(|| schema.pointer("/items/$ref"))?;
+    reference.as_str()?.strip_prefix("#/components/schemas/")
+}
+
+#[tokio::test]
+async fn every_account_and_admin_schema_has_a_valid_example() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let doc = spec(&app).await?;
+    let schemas = &doc["components"]["schemas"];
+    let mut checked = Vec::new();
+    let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+    let covered = |p: &str| ["/api/v1/auth", "/api/v1/users/me", "/api/v1/admin"].iter().any(|x| p.starts_with(x));
+    for (path, ops) in paths.iter().filter(|(p, _)| covered(p)) {
+        for (method, op) in ops.as_object().into_iter().flatten() {
+            let mut media: Vec<&Value> = op
+                .pointer("/requestBody/content")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(|c| c.values())
+                .collect();
+            for response in op["responses"].as_object().into_iter().flat_map(|r| r.values()) {
+                media.extend(response["content"].as_object().into_iter().flat_map(|c| c.values()));
+            }
+            for name in media.iter().filter_map(|m| named_schema(&m["schema"])) {
+                assert!(schemas[name].get("example").is_some(), "{method} {path}: schema {name} has no example");
+                checked.push(name.to_owned());
+            }
+        }
+    }
+    for name in [
+        "RegisterRequest",
+        "LoginRequest",
+        "RefreshRequest",
+        "TokenDto",
+        "UserDto",
+        "UserPageDto",
+        "UpdateMeRequest",
+        "ChangePasswordRequest",
+        "CreateUserRequest",
+        "RoleRequest",
+        "StatusRequest",
+        "PasswordRequest",
+        "UpdateSettingsRequest",
+        "SettingDto",
+        "AuditPageDto",
+        "StatsDto",
+        "ErrorBody",
+    ] {
+        assert!(checked.iter().any(|c| c == name), "{name} is not used by a covered operation");
+    }
+    // Nested schemas carry their own example too.
+    for name in ["AuditEntryDto", "UserStatsDto"] {
+        assert!(schemas[name].get("example").is_some(), "{name}");
+    }
+
+    // The request examples are accepted as they stand (schemathesis sends them).
+    let example = |name: &str| schemas[name]["example"].clone();
+    let reply = app.api().raw("POST", "/api/v1/auth/register", Some(example("RegisterRequest"))).await?;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let reply = app.api().raw("POST", "/api/v1/auth/login", Some(example("LoginRequest"))).await?;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let alice = app.api().with_token(reply.body["access_token"].as_str().unwrap_or_default());
+    let reply = alice.raw("PUT", "/api/v1/users/me/password", Some(example("ChangePasswordRequest"))).await?;
+    assert_eq!(reply.status, 204, "{}", reply.text);
+    let reply = alice.raw("PATCH", "/api/v1/users/me", Some(example("UpdateMeRequest"))).await?;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let root = app.super_admin().await?;
+    let reply = root.api.raw("POST", "/api/v1/admin/users", Some(example("CreateUserRequest"))).await?;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let bob = reply.body["id"].as_str().unwrap_or_default().to_owned();
+    for (path, schema) in [("role", "RoleRequest"), ("status", "StatusRequest"), ("password", "PasswordRequest")] {
+        let reply = root.api.raw("PUT", &format!("/api/v1/admin/users/{bob}/{path}"), Some(example(schema))).await?;
+        assert_eq!(reply.status, 200, "{schema}: {}", reply.text);
+    }
+    let reply = root.api.raw("PATCH", "/api/v1/admin/settings", Some(example("UpdateSettingsRequest"))).await?;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    Ok(())
+}
+
+#[tokio::test]
+async fn credential_and_token_lengths_are_enforced_as_documented() -> anyhow::Result<()> {
+    let app = TestApp::start().await?;
+    let doc = spec(&app).await?;
+    let schemas = &doc["components"]["schemas"];
+    let bound =
+        |schema: &str, field: &str, key: &str| schemas[schema]["properties"][field][key].as_u64().unwrap_or(0) as usize;
+    assert_eq!(bound("RefreshRequest", "refresh_token", "minLength"), 1);
+    // Found: `""` broke the documented minLength 1 yet was looked up, answering 401 auth.refresh_invalid.
+    let reply = app.api().raw("POST", "/api/v1/auth/refresh", Some(json!({"refresh_token": ""}))).await?;
+    assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("validation.required")), "{}", reply.text);
+    let long = "x".repeat(bound("RefreshRequest", "refresh_token", "maxLength") + 1);
+    let reply = app.api().raw("POST", "/api/v1/auth/refresh", Some(json!({"refresh_token": long}))).await?;
+    assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("validation.too_long")), "{}", reply.text);
+    // Found: a login over the documented maxLength 254 / 1024 was answered 401, as if it could match.
+    for field in ["username", "password"] {
+        let max = bound("LoginRequest", field, "maxLength");
+        assert!(max > 0, "{field}");
+        let mut body = json!({"username": "alice", "password": exchange_testkit::PASSWORD});
+        body[field] = json!("张".repeat(max + 1));
+        let reply = app.api().lang("en").raw("POST", "/api/v1/auth/login", Some(body.clone())).await?;
+        assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("validation.too_long")), "{field}");
+        assert_eq!(reply.body["details"]["max"], max.to_string(), "{field}");
+        // At the bound (counted in characters, not bytes) it is only a wrong credential.
+        body[field] = json!("张".repeat(max));
+        let reply = app.api().raw("POST", "/api/v1/auth/login", Some(body)).await?;
+        assert_eq!((reply.status, reply.body["code"].as_str()), (401, Some("auth.invalid_credentials")), "{field}");
+    }
+    let reply = app.api().raw("POST", "/api/v1/auth/login", Some(json!({"username": "", "password": "x"}))).await?;
+    assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("validation.required")));
+    Ok(())
+}

@@ -61,10 +61,10 @@ async fn admin_manages_users(composition: Composition) {
     let supers = api.get("/api/v1/admin/users?role=super_admin", Some(root)).await;
     assert_eq!(supers.body["total"], 1);
     let too_big = api.get("/api/v1/admin/users?size=101", Some(root)).await;
-    assert_eq!((too_big.status, too_big.code()), (400, "request.invalid_param"));
-    assert_eq!(too_big.body["details"]["name"], "size");
+    assert_eq!((too_big.status, too_big.code()), (400, "validation.out_of_range"));
+    assert_eq!(too_big.body["details"]["field"], "size");
     let bad_role = api.get("/api/v1/admin/users?role=emperor", Some(root)).await;
-    assert_eq!((bad_role.status, bad_role.code()), (400, "request.invalid_param"));
+    assert_eq!((bad_role.status, bad_role.code()), (400, "validation.not_one_of"));
 
     let one = api.get(&format!("/api/v1/admin/users/{dave_id}"), Some(root)).await;
     assert_eq!(one.body["username"], "dave");

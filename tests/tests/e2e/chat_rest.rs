@@ -190,9 +190,15 @@ async fn history_pages_and_unread_counts(composition: Composition) {
     assert_eq!(seqs(&forward.body), (26..=31).collect::<Vec<_>>());
     let between = api.get(&format!("{path}?after=4&before=8"), Some(&bob)).await;
     assert_eq!(seqs(&between.body), vec![5, 6, 7]);
-    for bad in ["limit=101", "limit=0", "after=-1", "before=x"] {
+    for (bad, code) in [
+        ("limit=101", "validation.out_of_range"),
+        ("limit=0", "validation.out_of_range"),
+        ("after=-1", "validation.wrong_type"),
+        ("before=x", "validation.wrong_type"),
+    ] {
         let r = api.get(&format!("{path}?{bad}"), Some(&bob)).await;
-        assert_eq!((r.status, r.code()), (400, "request.invalid_param"), "{bad}: {:?}", r.body);
+        assert_eq!((r.status, r.code()), (400, code), "{bad}: {:?}", r.body);
+        assert_eq!(r.body["details"]["field"].as_str(), bad.split('=').next(), "{bad}");
     }
 
     // Unread counts follow the read position, which only moves forward and stops at the newest message.

@@ -1,8 +1,9 @@
 //! Registration, login, token refresh and logout.
 
 use super::ApiTags;
+use super::bounds::check_length;
 use super::json_body::JsonBody;
-use super::models::{TokenDto, UserDto};
+use super::models::{EXAMPLE_PASSWORD, TokenDto, UserDto};
 use super::security::BearerAuth;
 use crate::edge::RequestContext;
 use crate::problem::ApiError;
@@ -10,6 +11,7 @@ use crate::state::HttpState;
 use application::auth::{LoginInput, RegisterInput};
 use poem::Request;
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Deserialize;
 
@@ -39,7 +41,7 @@ impl AuthApi {
 
 /// A new account.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// 3-32 characters: ASCII letters, digits, `_`, or CJK. Unique, case-insensitively.
@@ -59,7 +61,7 @@ pub struct RegisterRequest {
 
 /// Credentials.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// Username (any letter case) or e-mail.
@@ -72,12 +74,30 @@ pub struct LoginRequest {
 
 /// A refresh token to exchange.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     /// The refresh token from the last login or refresh.
     #[oai(validator(min_length = 1, max_length = 512))]
     pub refresh_token: String,
+}
+
+impl Example for RegisterRequest {
+    fn example() -> Self {
+        Self { username: "alice".into(), email: "alice@example.com".into(), password: EXAMPLE_PASSWORD.into() }
+    }
+}
+
+impl Example for LoginRequest {
+    fn example() -> Self {
+        Self { username: "alice".into(), password: EXAMPLE_PASSWORD.into() }
+    }
+}
+
+impl Example for RefreshRequest {
+    fn example() -> Self {
+        Self { refresh_token: TokenDto::example().refresh_token }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -114,6 +134,8 @@ impl AuthApi {
     #[oai(path = "/login", method = "post", operation_id = "login")]
     async fn login(&self, req: &Request, body: JsonBody<LoginRequest>) -> Result<Json<TokenDto>, ApiError> {
         let ctx = RequestContext::of(req);
+        check_length("username", &body.0.username, 1, 254)?;
+        check_length("password", &body.0.password, 1, 1024)?;
         let input = LoginInput { login: body.0.username, password: body.0.password };
         let pair = self.state.auth.login(input, &ctx.meta()).await?;
         Ok(Json(pair.into()))
@@ -123,6 +145,7 @@ impl AuthApi {
     /// again revokes the session (401 `auth.refresh_reused`).
     #[oai(path = "/refresh", method = "post", operation_id = "refresh")]
     async fn refresh(&self, body: JsonBody<RefreshRequest>) -> Result<Json<TokenDto>, ApiError> {
+        check_length("refresh_token", &body.0.refresh_token, 1, 512)?;
         let pair = self.state.auth.refresh(&body.0.refresh_token).await?;
         Ok(Json(pair.into()))
     }

@@ -54,7 +54,12 @@ impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
             }
         }
         let mut de = serde_json::Deserializer::from_slice(&data);
-        let value = serde_path_to_error::deserialize(&mut de).map_err(|err| classify(&err))?;
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+            // serde_json reports a value an enum cannot start with (`{"role": 1}`) as a syntax error; only a
+            // document that does not parse at all is bad JSON.
+            let parses = serde_json::from_slice::<serde::de::IgnoredAny>(&data).is_ok();
+            classify(&err, parses)
+        })?;
         de.end().map_err(|err| invalid_json(&err))?;
         Ok(Self(value))
     }
@@ -114,12 +119,20 @@ fn quoted(msg: &str) -> Option<&str> {
     msg.split('`').nth(1)
 }
 
-fn classify(err: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+/// The error for a body that did not deserialize; `parses` says whether it is well-formed JSON at all.
+fn classify(err: &serde_path_to_error::Error<serde_json::Error>, parses: bool) -> ApiError {
     let inner = err.inner();
+    let path = err.path().to_string();
     if !inner.is_data() {
+        if parses && !path.is_empty() && path != "." {
+            // Well-formed JSON that an enum field's deserializer refused as a syntax error: a number,
+            // `null`, a boolean or an array where one of its names belongs.
+            return ApiError::new(StatusCode::BAD_REQUEST, "validation.wrong_type")
+                .with_param("field", path)
+                .with_param("expected", "string");
+        }
         return invalid_json(inner);
     }
-    let path = err.path().to_string();
     let msg = inner.to_string();
     let msg = msg.split(" at line ").next().unwrap_or(&msg);
     if let (true, Some(field)) = (msg.starts_with("missing field"), quoted(msg)) {
@@ -134,7 +147,11 @@ fn classify(err: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
             .with_param("expected", expected_kind(expected));
     }
     if msg.starts_with("unknown variant") {
-        let allowed = msg.split_once("expected ").map(|(_, a)| a.replace('`', "")).unwrap_or_default();
+        // "unknown variant `god`, expected one of `user`, `admin`, `super_admin`" (or "expected `a` or `b`"):
+        // only the names, never serde's English around them.
+        let expected = msg.split_once("expected ").map_or("", |(_, a)| a);
+        let allowed: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let allowed = allowed.join(", ");
         return ApiError::new(StatusCode::BAD_REQUEST, "validation.not_one_of")
             .with_param("field", path)
             .with_param("allowed", allowed);
@@ -155,6 +172,17 @@ mod tests {
         remember: Option<bool>,
         #[serde(default, deserialize_with = "present")]
         profile: Option<Profile>,
+        #[serde(default, deserialize_with = "present")]
+        role: Option<Role>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    #[allow(dead_code)]
+    enum Role {
+        User,
+        Admin,
+        SuperAdmin,
     }
 
     #[derive(Debug, Deserialize)]
@@ -171,7 +199,7 @@ mod tests {
                 Ok(()) => panic!("{body} parsed"),
                 Err(e) => invalid_json(&e),
             },
-            Err(e) => classify(&e),
+            Err(e) => classify(&e, serde_json::from_str::<serde::de::IgnoredAny>(body).is_ok()),
         }
     }
 
@@ -197,5 +225,22 @@ mod tests {
         assert_eq!(parse("").code, "request.invalid_json");
         let null = parse(r#"{"username": "a", "profile": null}"#);
         assert_eq!((null.code, field(&null)), ("validation.wrong_type", Some("profile")));
+    }
+
+    /// Regression: serde_json refuses a non-string enum value as a syntax error, which read "not valid JSON".
+    #[test]
+    fn a_wrong_type_on_an_enum_field_names_the_field() {
+        for value in ["1", "null", "true", r#"["admin"]"#] {
+            let err = parse(&format!(r#"{{"username": "a", "role": {value}}}"#));
+            assert_eq!((err.code, field(&err)), ("validation.wrong_type", Some("role")), "{value}");
+            assert!(err.params.contains(&("expected", "string".into())), "{value}");
+        }
+        let unknown = parse(r#"{"username": "a", "role": "god"}"#);
+        assert_eq!((unknown.code, field(&unknown)), ("validation.not_one_of", Some("role")));
+        assert!(unknown.params.contains(&("allowed", "user, admin, super_admin".into())), "{:?}", unknown.params);
+        let cut = parse(r#"{"username": "a", "role": "#);
+        assert_eq!(cut.code, "request.invalid_json", "a document cut short is still bad JSON");
+        let bad = parse(r#"{"username": "a", "role": tru}"#);
+        assert_eq!(bad.code, "request.invalid_json");
     }
 }

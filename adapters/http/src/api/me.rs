@@ -1,13 +1,15 @@
 //! The caller's own account.
 
 use super::ApiTags;
+use super::bounds::check_length;
 use super::json_body::{JsonBody, present};
-use super::models::{LocaleDto, UserDto};
+use super::models::{EXAMPLE_PASSWORD, LocaleDto, UserDto};
 use super::security::BearerAuth;
 use crate::problem::ApiError;
 use crate::state::HttpState;
 use application::auth::ProfileChanges;
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Deserialize;
 
@@ -25,7 +27,7 @@ impl MeApi {
 
 /// Fields a user may change on their own profile; omitted fields stay as they are.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
     /// New e-mail (unique).
@@ -39,7 +41,7 @@ pub struct UpdateMeRequest {
 
 /// A password change.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     /// The current password.
@@ -48,6 +50,18 @@ pub struct ChangePasswordRequest {
     /// The new password (same rules as registration).
     #[oai(validator(min_length = 8, max_length = 128))]
     pub new_password: String,
+}
+
+impl Example for UpdateMeRequest {
+    fn example() -> Self {
+        Self { email: Some("alice@example.org".into()), locale: Some(LocaleDto::En) }
+    }
+}
+
+impl Example for ChangePasswordRequest {
+    fn example() -> Self {
+        Self { current_password: EXAMPLE_PASSWORD.into(), new_password: "Staple-7-Orbit-Lantern".into() }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -81,6 +95,7 @@ impl MeApi {
         auth: BearerAuth,
         body: JsonBody<ChangePasswordRequest>,
     ) -> Result<PasswordChanged, ApiError> {
+        check_length("current_password", &body.0.current_password, 1, 1024)?;
         self.state.auth.change_password(&auth.0, &body.0.current_password, &body.0.new_password).await?;
         Ok(PasswordChanged::NoContent)
     }

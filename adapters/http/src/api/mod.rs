@@ -2,6 +2,7 @@
 
 pub mod admin;
 mod auth;
+mod bounds;
 pub mod chat;
 mod json_body;
 mod me;
@@ -13,7 +14,7 @@ pub use auth::{AuthApi, RegistrationApi};
 pub use json_body::JsonBody;
 pub use me::MeApi;
 pub use ops::OpsApi;
-pub use security::BearerAuth;
+pub use security::{AdminAuth, BearerAuth};
 
 use crate::state::HttpState;
 use admin::{

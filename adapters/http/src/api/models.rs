@@ -1,9 +1,21 @@
 //! Shapes shared by several operations: users, token pairs, roles and statuses on the wire.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use domain::user::{Role, User, UserStatus};
+use poem_openapi::types::Example;
 use poem_openapi::{Enum, Object};
 use serde::Deserialize;
+
+/// A user id the examples share, so the documented requests and responses tell one story.
+pub(crate) const EXAMPLE_USER_ID: &str = "0193a1b2-7c00-7aaa-8bbb-0123456789ab";
+
+/// A password the server's strength rule accepts, for the documented request examples.
+pub(crate) const EXAMPLE_PASSWORD: &str = "Correct-Horse-9-Battery";
+
+/// The moment the examples happen.
+pub(crate) fn example_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 21, 0, 3).single().unwrap_or_default()
+}
 
 /// A role on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum, Deserialize)]
@@ -92,6 +104,7 @@ impl LocaleDto {
 
 /// An account as clients see it (never the password hash).
 #[derive(Clone, Debug, Object)]
+#[oai(example)]
 pub struct UserDto {
     /// UUID v7.
     pub id: String,
@@ -134,8 +147,26 @@ impl From<&User> for UserDto {
     }
 }
 
+impl Example for UserDto {
+    fn example() -> Self {
+        Self {
+            id: EXAMPLE_USER_ID.into(),
+            username: "alice".into(),
+            email: "alice@example.com".into(),
+            role: RoleDto::User,
+            status: StatusDto::Active,
+            locale: "zh-CN".into(),
+            created_at: example_time(),
+            updated_at: example_time(),
+            last_login_at: Some(example_time()),
+            deleted_at: None,
+        }
+    }
+}
+
 /// OAuth2-shaped token response.
 #[derive(Clone, Debug, Object)]
+#[oai(example)]
 pub struct TokenDto {
     /// PASETO v4.public access token; send as `Authorization: Bearer <token>`.
     pub access_token: String,
@@ -155,6 +186,17 @@ impl From<application::auth::TokenPair> for TokenDto {
             refresh_token: p.refresh_token,
             token_type: "Bearer".into(),
             expires_in: p.expires_in,
+        }
+    }
+}
+
+impl Example for TokenDto {
+    fn example() -> Self {
+        Self {
+            access_token: "v4.public.eyJzdWIiOiIwMTkzYTFiMi03YzAwLTdhYWEtOGJiYi0wMTIzNDU2Nzg5YWIifQ".into(),
+            refresh_token: "Jm3v2Q8yR0pW5nXc7tLk1sHd4gFb6aZe9uYi0oPq2rS".into(),
+            token_type: "Bearer".into(),
+            expires_in: 900,
         }
     }
 }

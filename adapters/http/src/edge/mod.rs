@@ -8,6 +8,7 @@ mod body_limit;
 mod client_ip;
 mod context;
 mod observe;
+mod params;
 mod rate_limit;
 mod render;
 mod request_id;
@@ -22,8 +23,9 @@ use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
 
-/// Route pattern -> the methods it allows, for the `Allow` header of 405 answers.
-pub type AllowIndex = Arc<std::collections::HashMap<String, String>>;
+/// Per route pattern, the methods it allows (the `Allow` header of 405 answers) and its documented
+/// parameters (to explain a refused one).
+pub type AllowIndex = Arc<crate::spec::RouteIndex>;
 
 /// The edge middleware; wrap the whole route tree with it.
 pub struct Edge {
@@ -81,7 +83,7 @@ impl<E: Endpoint> Endpoint for EdgeEndpoint<E> {
 
         let mut resp = match outcome {
             Ok(resp) => resp,
-            Err(err) => span.in_scope(|| render::error_response(err, &ctx, &self.allow)),
+            Err(err) => span.in_scope(|| render::error_response(err, &ctx, &method, &self.allow)),
         };
         if let Ok(value) = poem::http::HeaderValue::from_str(&ctx.request_id) {
             resp.headers_mut().insert("x-request-id", value);

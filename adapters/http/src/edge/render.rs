@@ -2,6 +2,8 @@
 
 use super::{AllowIndex, RequestContext};
 use crate::problem::ApiError;
+use crate::spec::ParamSpec;
+use poem::http::Method;
 use poem::http::StatusCode;
 use poem::{PathPattern, Response};
 use poem_openapi::error::{
@@ -10,9 +12,12 @@ use poem_openapi::error::{
 };
 
 /// The response for `err`, in the request's locale; a 405 names the allowed methods (RFC 9110).
-pub(super) fn error_response(err: poem::Error, ctx: &RequestContext, allow: &AllowIndex) -> Response {
+pub(super) fn error_response(err: poem::Error, ctx: &RequestContext, method: &Method, allow: &AllowIndex) -> Response {
     let pattern = err.data::<PathPattern>().map(|p| p.0.clone());
-    let api = classify(err);
+    let param = |location: &str, name: &str| {
+        pattern.as_deref().and_then(|p| allow.param(p, method.as_str(), location, name)).cloned()
+    };
+    let api = classify(err, param);
     if api.status.is_server_error() {
         tracing::error!(
             code = api.code,
@@ -23,7 +28,7 @@ pub(super) fn error_response(err: poem::Error, ctx: &RequestContext, allow: &All
     }
     let mut resp = api.render(ctx.locale, &ctx.request_id);
     if api.status == StatusCode::METHOD_NOT_ALLOWED
-        && let Some(methods) = pattern.as_deref().and_then(|p| allow.get(p))
+        && let Some(methods) = pattern.as_deref().and_then(|p| allow.allowed(p))
         && let Ok(value) = poem::http::HeaderValue::from_str(methods)
     {
         resp.headers_mut().insert("allow", value);
@@ -39,8 +44,9 @@ fn invalid_body(reason: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "request.invalid_body").with_param("reason", reason)
 }
 
-/// Maps our own errors through unchanged and gives poem's and poem-openapi's their code.
-fn classify(err: poem::Error) -> ApiError {
+/// Maps our own errors through unchanged and gives poem's and poem-openapi's their code; `param` finds a
+/// refused parameter's documented spec by location and poem's name for it.
+fn classify(err: poem::Error, param: impl Fn(&str, &str) -> Option<ParamSpec>) -> ApiError {
     let err = match err.downcast::<ApiError>() {
         Ok(api) => return api,
         Err(other) => other,
@@ -49,14 +55,10 @@ fn classify(err: poem::Error) -> ApiError {
         return invalid_body(e.reason.clone());
     }
     if let Some(e) = err.downcast_ref::<ParseParamError>() {
-        return ApiError::new(StatusCode::BAD_REQUEST, "request.invalid_param")
-            .with_param("name", e.name)
-            .with_param("reason", e.reason.clone());
+        return super::params::refused(e.name, &e.reason, param("query", e.name).as_ref());
     }
     if let Some(e) = err.downcast_ref::<ParsePathError>() {
-        return ApiError::new(StatusCode::BAD_REQUEST, "request.invalid_param")
-            .with_param("name", e.name)
-            .with_param("reason", e.reason.clone());
+        return super::params::refused(e.name, &e.reason, param("path", e.name).as_ref());
     }
     if let Some(e) = err.downcast_ref::<ParseMultipartError>() {
         return invalid_body(e.reason.clone());
@@ -91,15 +93,19 @@ fn classify(err: poem::Error) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::classify;
+
+    fn classify_(err: poem::Error) -> super::ApiError {
+        classify(err, |_, _| None)
+    }
     use poem::error::{MethodNotAllowedError, NotFoundError};
     use poem::http::StatusCode;
 
     #[test]
     fn poem_errors_get_our_codes() {
-        assert_eq!(classify(NotFoundError.into()).code, "http.not_found");
-        assert_eq!(classify(MethodNotAllowedError.into()).status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(classify_(NotFoundError.into()).code, "http.not_found");
+        assert_eq!(classify_(MethodNotAllowedError.into()).status, StatusCode::METHOD_NOT_ALLOWED);
         let payload = poem_openapi::error::ParseRequestPayloadError { reason: "expected value".into() };
-        let api = classify(payload.into());
+        let api = classify_(payload.into());
         assert_eq!((api.status, api.code), (StatusCode::BAD_REQUEST, "request.invalid_body"));
     }
 }

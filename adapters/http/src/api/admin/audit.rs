@@ -2,7 +2,7 @@
 
 use super::page_request;
 use crate::api::ApiTags;
-use crate::api::security::BearerAuth;
+use crate::api::security::AdminAuth;
 use crate::problem::ApiError;
 use crate::state::HttpState;
 use chrono::{DateTime, Utc};
@@ -10,6 +10,7 @@ use domain::audit::{AuditEntry, AuditQuery};
 use domain::ids::UserId;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 use serde_json::Value;
 use uuid::Uuid;
@@ -28,6 +29,7 @@ impl AdminAuditApi {
 
 /// One admin action.
 #[derive(Object)]
+#[oai(example)]
 struct AuditEntryDto {
     /// Entry id.
     id: String,
@@ -75,6 +77,7 @@ impl From<AuditEntry> for AuditEntryDto {
 
 /// A page of audit entries, newest first.
 #[derive(Object)]
+#[oai(example)]
 struct AuditPageDto {
     /// Entries on this page.
     items: Vec<AuditEntryDto>,
@@ -86,6 +89,29 @@ struct AuditPageDto {
     size: u32,
 }
 
+impl Example for AuditEntryDto {
+    fn example() -> Self {
+        Self {
+            id: "0193a1d0-7c00-7aaa-8bbb-0123456789ab".into(),
+            actor_id: Some("0193a1a0-7c00-7aaa-8bbb-0123456789ab".into()),
+            actor_name: "root".into(),
+            action: "user.disable".into(),
+            target: format!("user:{}", crate::api::models::EXAMPLE_USER_ID),
+            before: Some(serde_json::json!({"status": "active"})),
+            after: Some(serde_json::json!({"status": "disabled"})),
+            request_id: Some("0192f1c8-7a1e-7cc3-a7f0-2f5e3b1c9d10".into()),
+            ip: Some("203.0.113.7".into()),
+            at: crate::api::models::example_time(),
+        }
+    }
+}
+
+impl Example for AuditPageDto {
+    fn example() -> Self {
+        Self { items: vec![AuditEntryDto::example()], total: 1, page: 1, size: 20 }
+    }
+}
+
 #[OpenApi(prefix_path = "/api/v1/admin/audit", tag = "ApiTags::Admin")]
 impl AdminAuditApi {
     /// Lists audit entries newest first, with page/size pagination (size at most 100) and filters.
@@ -93,7 +119,7 @@ impl AdminAuditApi {
     #[oai(path = "/", method = "get", operation_id = "admin_list_audit")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        auth: AdminAuth,
         /// Page number, from 1.
         #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
         page: Query<Option<u32>>,
@@ -113,7 +139,7 @@ impl AdminAuditApi {
         /// Before (RFC 3339).
         to: Query<Option<DateTime<Utc>>>,
     ) -> Result<Json<AuditPageDto>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+        let actor = auth.0;
         let query = AuditQuery {
             actor_id: actor_id.0.map(UserId),
             action: action.0.filter(|s| !s.is_empty()),

@@ -3,11 +3,12 @@
 
 use crate::api::ApiTags;
 use crate::api::models::RoleDto;
-use crate::api::security::BearerAuth;
+use crate::api::security::AdminAuth;
 use crate::problem::ApiError;
 use crate::state::HttpState;
 use application::admin::{AUDIT_EXPORT_CAP, MAX_DAYS};
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 
 /// The console information operation.
@@ -24,6 +25,7 @@ impl AdminConsoleApi {
 
 /// The signed-in admin.
 #[derive(Object)]
+#[oai(example)]
 struct ConsoleUserDto {
     /// User id.
     id: String,
@@ -35,6 +37,7 @@ struct ConsoleUserDto {
 
 /// Deployment facts for the console page.
 #[derive(Object)]
+#[oai(example)]
 struct ConsoleInfoDto {
     /// The caller.
     me: ConsoleUserDto,
@@ -57,13 +60,34 @@ struct ConsoleInfoDto {
     version: String,
 }
 
+impl Example for ConsoleUserDto {
+    fn example() -> Self {
+        Self { id: crate::api::models::EXAMPLE_USER_ID.into(), username: "root".into(), role: RoleDto::SuperAdmin }
+    }
+}
+
+impl Example for ConsoleInfoDto {
+    fn example() -> Self {
+        Self {
+            me: ConsoleUserDto::example(),
+            cron_page_url: Some("https://cron.example.com/".into()),
+            cron_port: None,
+            locales: vec!["zh-CN".into(), "en".into()],
+            default_locale: "zh-CN".into(),
+            max_days: MAX_DAYS,
+            export_cap: AUDIT_EXPORT_CAP as u32,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+}
+
 #[OpenApi(prefix_path = "/api/v1/admin/console", tag = "ApiTags::Admin")]
 impl AdminConsoleApi {
     /// Deployment facts for the admin console page: the caller, the scheduler page's address, languages
     /// and limits.
     #[oai(path = "/", method = "get", operation_id = "admin_console_info")]
-    async fn info(&self, auth: BearerAuth) -> Result<Json<ConsoleInfoDto>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+    async fn info(&self, auth: AdminAuth) -> Result<Json<ConsoleInfoDto>, ApiError> {
+        let actor = auth.0;
         let settings = self.state.settings.current().await?;
         let console = &self.state.console;
         Ok(Json(ConsoleInfoDto {

@@ -1,13 +1,14 @@
 //! `GET /api/v1/admin/stats/daily`: the dashboard's charts, one point per UTC day.
 
 use crate::api::ApiTags;
-use crate::api::security::BearerAuth;
+use crate::api::security::AdminAuth;
 use crate::problem::ApiError;
 use crate::state::HttpState;
 use application::admin::DailyPoint;
 use chrono::NaiveDate;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 
 /// The daily series operation.
@@ -24,6 +25,7 @@ impl AdminDailyApi {
 
 /// One UTC day.
 #[derive(Object)]
+#[oai(example)]
 struct DailyPointDto {
     /// The day (`YYYY-MM-DD`, UTC).
     day: NaiveDate,
@@ -60,11 +62,32 @@ impl From<DailyPoint> for DailyPointDto {
 
 /// The series, oldest day first, ending today (UTC).
 #[derive(Object)]
+#[oai(example)]
 struct DailySeriesDto {
     /// How many days were asked for.
     days: u32,
     /// One point per day.
     points: Vec<DailyPointDto>,
+}
+
+impl Example for DailyPointDto {
+    fn example() -> Self {
+        Self {
+            day: crate::api::models::example_time().date_naive(),
+            users_total: 122,
+            users_new: 4,
+            users_active: 37,
+            messages: Some(840),
+            runs_succeeded: Some(96),
+            runs_failed: Some(0),
+        }
+    }
+}
+
+impl Example for DailySeriesDto {
+    fn example() -> Self {
+        Self { days: 1, points: vec![DailyPointDto::example()] }
+    }
 }
 
 #[OpenApi(prefix_path = "/api/v1/admin/stats/daily", tag = "ApiTags::Admin")]
@@ -75,11 +98,11 @@ impl AdminDailyApi {
     #[oai(path = "/", method = "get", operation_id = "admin_stats_daily")]
     async fn daily(
         &self,
-        auth: BearerAuth,
+        auth: AdminAuth,
         /// Number of days ending today, 1 to 92 (default 30).
         days: Query<Option<u32>>,
     ) -> Result<Json<DailySeriesDto>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+        let actor = auth.0;
         let days = days.0.unwrap_or(30);
         let points = self.state.dashboard.series(&actor, days).await?;
         Ok(Json(DailySeriesDto { days, points: points.into_iter().map(DailyPointDto::from).collect() }))

@@ -1,5 +1,7 @@
-//! The admin console's JSON API under `/api/v1/admin`. Role checks happen in the application layer;
-//! these handlers only resolve the caller, translate shapes, and pass the request metadata for the audit log.
+//! The admin console's JSON API under `/api/v1/admin`. Every operation takes [`crate::api::AdminAuth`], so
+//! the caller's role is checked (by the application's admin check) before its input is parsed; the
+//! application's services check it again. These handlers translate shapes and pass the request metadata for
+//! the audit log.
 
 mod audit;
 mod audit_csv;

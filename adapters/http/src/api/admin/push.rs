@@ -3,7 +3,7 @@
 
 use crate::api::ApiTags;
 use crate::api::json_body::JsonBody;
-use crate::api::security::BearerAuth;
+use crate::api::security::AdminAuth;
 use crate::edge::RequestContext;
 use crate::problem::ApiError;
 use crate::state::HttpState;
@@ -64,11 +64,18 @@ impl poem_openapi::types::Example for PushRequest {
 
 /// What a push reached.
 #[derive(Debug, Object)]
+#[oai(example)]
 struct PushResponse {
     /// Recipients online when it was sent (users for `user`/`group`, online users for `online`).
     delivered: u64,
     /// Id of the notice (the stored system message's id for `group`).
     message_ids: Vec<Uuid>,
+}
+
+impl poem_openapi::types::Example for PushResponse {
+    fn example() -> Self {
+        Self { delivered: 12, message_ids: vec![Uuid::from_u128(0x0193a1e0_7c00_7aaa_8bbb_0123456789ab)] }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -82,8 +89,8 @@ enum Accepted {
 impl AdminPushApi {
     /// Sends a system notice to a user, a group or everyone online (admins only; audited as `chat.push`).
     #[oai(path = "/", method = "post", operation_id = "admin_push")]
-    async fn push(&self, req: &Request, auth: BearerAuth, body: JsonBody<PushRequest>) -> Result<Accepted, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+    async fn push(&self, req: &Request, auth: AdminAuth, body: JsonBody<PushRequest>) -> Result<Accepted, ApiError> {
+        let actor = auth.0;
         let body = body.0;
         let target = |id: Option<Uuid>| id.ok_or_else(|| ValidationError::new("target_id", Violation::Required));
         let scope = match body.scope {

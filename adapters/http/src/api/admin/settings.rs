@@ -2,7 +2,7 @@
 
 use crate::api::ApiTags;
 use crate::api::json_body::JsonBody;
-use crate::api::security::BearerAuth;
+use crate::api::security::AdminAuth;
 use crate::edge::RequestContext;
 use crate::problem::ApiError;
 use crate::state::HttpState;
@@ -12,6 +12,7 @@ use domain::settings::SettingType;
 use poem::Request;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 use serde::Deserialize;
 use serde_json::Value;
@@ -31,6 +32,7 @@ impl AdminSettingsApi {
 
 /// One setting with what a form needs to edit it.
 #[derive(Object)]
+#[oai(example)]
 struct SettingDto {
     /// Dotted key, e.g. `site.name`.
     key: String,
@@ -86,7 +88,7 @@ impl From<SettingView> for SettingDto {
 
 /// New values, keyed by setting.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 struct UpdateSettingsRequest {
     /// e.g. `{ "site.name": "交易所", "auth.registration_open": false }`. Every value is checked first;
@@ -95,12 +97,35 @@ struct UpdateSettingsRequest {
     values: BTreeMap<String, Value>,
 }
 
+impl Example for SettingDto {
+    fn example() -> Self {
+        Self {
+            key: "site.name".into(),
+            value: Value::String("交易所".into()),
+            default: Value::String("Exchange".into()),
+            r#type: "text".into(),
+            min: Some(1),
+            max: Some(64),
+            options: None,
+            updated_at: Some(crate::api::models::example_time()),
+            updated_by: Some(crate::api::models::EXAMPLE_USER_ID.into()),
+        }
+    }
+}
+
+impl Example for UpdateSettingsRequest {
+    fn example() -> Self {
+        let values = [("site.name", Value::String("交易所".into())), ("auth.registration_open", Value::Bool(true))];
+        Self { values: values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect() }
+    }
+}
+
 #[OpenApi(prefix_path = "/api/v1/admin/settings", tag = "ApiTags::Admin")]
 impl AdminSettingsApi {
     /// Every setting with its value, default, type and bounds.
     #[oai(path = "/", method = "get", operation_id = "admin_list_settings")]
-    async fn list(&self, auth: BearerAuth) -> Result<Json<Vec<SettingDto>>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+    async fn list(&self, auth: AdminAuth) -> Result<Json<Vec<SettingDto>>, ApiError> {
+        let actor = auth.0;
         let views = self.state.settings.list(&actor).await?;
         Ok(Json(views.into_iter().map(SettingDto::from).collect()))
     }
@@ -110,10 +135,10 @@ impl AdminSettingsApi {
     async fn update(
         &self,
         req: &Request,
-        auth: BearerAuth,
+        auth: AdminAuth,
         body: JsonBody<UpdateSettingsRequest>,
     ) -> Result<Json<Vec<SettingDto>>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+        let actor = auth.0;
         self.state.settings.update(&actor, &body.0.values, &RequestContext::of(req).meta()).await?;
         let views = self.state.settings.list(&actor).await?;
         Ok(Json(views.into_iter().map(SettingDto::from).collect()))
@@ -124,12 +149,12 @@ impl AdminSettingsApi {
     async fn reset(
         &self,
         req: &Request,
-        auth: BearerAuth,
+        auth: AdminAuth,
         /// The setting's dotted key.
         #[oai(validator(max_length = 64))]
         key: Path<String>,
     ) -> Result<Json<Vec<SettingDto>>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+        let actor = auth.0;
         self.state.settings.reset(&actor, &key.0, &RequestContext::of(req).meta()).await?;
         let views = self.state.settings.list(&actor).await?;
         Ok(Json(views.into_iter().map(SettingDto::from).collect()))

@@ -1,10 +1,11 @@
 //! Dashboard statistics.
 
 use crate::api::ApiTags;
-use crate::api::security::BearerAuth;
+use crate::api::security::AdminAuth;
 use crate::problem::ApiError;
 use crate::state::HttpState;
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 use std::collections::BTreeMap;
 
@@ -22,6 +23,7 @@ impl AdminStatsApi {
 
 /// Account numbers.
 #[derive(Object)]
+#[oai(example)]
 struct UserStatsDto {
     /// Accounts that are not deleted.
     total: u64,
@@ -39,6 +41,7 @@ struct UserStatsDto {
 
 /// Chat numbers, across instances.
 #[derive(Object)]
+#[oai(example)]
 struct ChatStatsDto {
     /// Users with at least one live WebSocket connection.
     online_users: u64,
@@ -50,6 +53,7 @@ struct ChatStatsDto {
 
 /// Dashboard numbers.
 #[derive(Object)]
+#[oai(example)]
 struct StatsDto {
     /// Accounts.
     users: UserStatsDto,
@@ -57,12 +61,39 @@ struct StatsDto {
     chat: ChatStatsDto,
 }
 
+impl Example for UserStatsDto {
+    fn example() -> Self {
+        let by_role = [("user", 118), ("admin", 3), ("super_admin", 1)];
+        let by_status = [("active", 120), ("disabled", 2)];
+        Self {
+            total: 122,
+            new_today: 4,
+            active_24h: 37,
+            deleted: 5,
+            by_role: by_role.into_iter().map(|(k, n)| (k.to_owned(), n)).collect(),
+            by_status: by_status.into_iter().map(|(k, n)| (k.to_owned(), n)).collect(),
+        }
+    }
+}
+
+impl Example for ChatStatsDto {
+    fn example() -> Self {
+        Self { online_users: 12, connections: 15, messages_today: 840 }
+    }
+}
+
+impl Example for StatsDto {
+    fn example() -> Self {
+        Self { users: UserStatsDto::example(), chat: ChatStatsDto::example() }
+    }
+}
+
 #[OpenApi(prefix_path = "/api/v1/admin/stats", tag = "ApiTags::Admin")]
 impl AdminStatsApi {
     /// Numbers for the admin dashboard.
     #[oai(path = "/", method = "get", operation_id = "admin_stats")]
-    async fn stats(&self, auth: BearerAuth) -> Result<Json<StatsDto>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+    async fn stats(&self, auth: AdminAuth) -> Result<Json<StatsDto>, ApiError> {
+        let actor = auth.0;
         let stats = self.state.admin.stats(&actor).await?;
         let u = stats.users;
         let (online_users, connections) = self.state.chat.presence_counts().await?;

@@ -3,8 +3,8 @@
 use super::page_request;
 use crate::api::ApiTags;
 use crate::api::json_body::{JsonBody, present};
-use crate::api::models::{RoleDto, StatusDto, UserDto};
-use crate::api::security::BearerAuth;
+use crate::api::models::{EXAMPLE_PASSWORD, RoleDto, StatusDto, UserDto};
+use crate::api::security::AdminAuth;
 use crate::edge::RequestContext;
 use crate::problem::ApiError;
 use crate::state::HttpState;
@@ -15,6 +15,7 @@ use domain::user::{DeletedFilter, UserQuery, UserSort};
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -69,6 +70,7 @@ enum OrderParam {
 
 /// A page of users.
 #[derive(Object)]
+#[oai(example)]
 struct UserPageDto {
     /// Users on this page.
     items: Vec<UserDto>,
@@ -82,7 +84,7 @@ struct UserPageDto {
 
 /// A new account created by an admin.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 struct CreateUserRequest {
     /// Username (registration rules).
@@ -105,7 +107,7 @@ struct CreateUserRequest {
 
 /// A role change.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 struct RoleRequest {
     /// The new role.
@@ -114,7 +116,7 @@ struct RoleRequest {
 
 /// A status change.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 struct StatusRequest {
     /// `disabled` signs the user out everywhere at once; `active` lets them sign in again.
@@ -123,12 +125,47 @@ struct StatusRequest {
 
 /// A password reset.
 #[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 #[serde(deny_unknown_fields)]
 struct PasswordRequest {
     /// The new password (registration rules). The user is signed out everywhere.
     #[oai(validator(min_length = 8, max_length = 128))]
     password: String,
+}
+
+impl Example for UserPageDto {
+    fn example() -> Self {
+        Self { items: vec![UserDto::example()], total: 1, page: 1, size: 20 }
+    }
+}
+
+impl Example for CreateUserRequest {
+    fn example() -> Self {
+        Self {
+            username: "bob_ops".into(),
+            email: "bob@example.com".into(),
+            password: EXAMPLE_PASSWORD.into(),
+            role: Some(RoleDto::User),
+        }
+    }
+}
+
+impl Example for RoleRequest {
+    fn example() -> Self {
+        Self { role: RoleDto::Admin }
+    }
+}
+
+impl Example for StatusRequest {
+    fn example() -> Self {
+        Self { status: StatusDto::Disabled }
+    }
+}
+
+impl Example for PasswordRequest {
+    fn example() -> Self {
+        Self { password: EXAMPLE_PASSWORD.into() }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -146,7 +183,7 @@ impl AdminUsersApi {
     #[oai(path = "/", method = "get", operation_id = "admin_list_users")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        auth: AdminAuth,
         /// Page number, from 1.
         #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
         page: Query<Option<u32>>,
@@ -167,7 +204,7 @@ impl AdminUsersApi {
         /// Sort direction.
         order: Query<Option<OrderParam>>,
     ) -> Result<Json<UserPageDto>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+        let actor = auth.0;
         let query = UserQuery {
             search: search.0.filter(|s| !s.trim().is_empty()),
             role: role.0.map(Into::into),
@@ -200,8 +237,8 @@ impl AdminUsersApi {
 
     /// One user, including soft-deleted ones.
     #[oai(path = "/:id", method = "get", operation_id = "admin_get_user")]
-    async fn get(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<UserDto>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+    async fn get(&self, auth: AdminAuth, id: Path<Uuid>) -> Result<Json<UserDto>, ApiError> {
+        let actor = auth.0;
         let user = self.state.admin.get_user(&actor, UserId(id.0)).await?;
         Ok(Json(UserDto::from(&user)))
     }
@@ -211,10 +248,10 @@ impl AdminUsersApi {
     async fn create(
         &self,
         req: &Request,
-        auth: BearerAuth,
+        auth: AdminAuth,
         body: JsonBody<CreateUserRequest>,
     ) -> Result<Created, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+        let actor = auth.0;
         let settings = self.state.settings.current().await?;
         let input = NewUserInput {
             username: body.0.username,
@@ -232,11 +269,11 @@ impl AdminUsersApi {
     async fn set_role(
         &self,
         req: &Request,
-        auth: BearerAuth,
+        auth: AdminAuth,
         id: Path<Uuid>,
         body: JsonBody<RoleRequest>,
     ) -> Result<Json<UserDto>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+        let actor = auth.0;
         let meta = RequestContext::of(req).meta();
         let user = self.state.admin.set_role(&actor, UserId(id.0), body.0.role.into(), &meta).await?;
         Ok(Json(UserDto::from(&user)))
@@ -247,11 +284,11 @@ impl AdminUsersApi {
     async fn set_status(
         &self,
         req: &Request,
-        auth: BearerAuth,
+        auth: AdminAuth,
         id: Path<Uuid>,
         body: JsonBody<StatusRequest>,
     ) -> Result<Json<UserDto>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+        let actor = auth.0;
         let meta = RequestContext::of(req).meta();
         let user = self.state.admin.set_status(&actor, UserId(id.0), body.0.status.into(), &meta).await?;
         Ok(Json(UserDto::from(&user)))
@@ -259,16 +296,16 @@ impl AdminUsersApi {
 
     /// Soft-deletes an account: hidden from ordinary queries, names kept reserved, signed out everywhere.
     #[oai(path = "/:id", method = "delete", operation_id = "admin_delete_user")]
-    async fn delete(&self, req: &Request, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<UserDto>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+    async fn delete(&self, req: &Request, auth: AdminAuth, id: Path<Uuid>) -> Result<Json<UserDto>, ApiError> {
+        let actor = auth.0;
         let user = self.state.admin.delete(&actor, UserId(id.0), &RequestContext::of(req).meta()).await?;
         Ok(Json(UserDto::from(&user)))
     }
 
     /// Restores a soft-deleted account.
     #[oai(path = "/:id/restore", method = "post", operation_id = "admin_restore_user")]
-    async fn restore(&self, req: &Request, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<UserDto>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+    async fn restore(&self, req: &Request, auth: AdminAuth, id: Path<Uuid>) -> Result<Json<UserDto>, ApiError> {
+        let actor = auth.0;
         let user = self.state.admin.restore(&actor, UserId(id.0), &RequestContext::of(req).meta()).await?;
         Ok(Json(UserDto::from(&user)))
     }
@@ -278,11 +315,11 @@ impl AdminUsersApi {
     async fn reset_password(
         &self,
         req: &Request,
-        auth: BearerAuth,
+        auth: AdminAuth,
         id: Path<Uuid>,
         body: JsonBody<PasswordRequest>,
     ) -> Result<Json<UserDto>, ApiError> {
-        let actor = self.state.admin.actor(&auth.0).await?;
+        let actor = auth.0;
         let meta = RequestContext::of(req).meta();
         let user = self.state.admin.reset_password(&actor, UserId(id.0), &body.0.password, &meta).await?;
         Ok(Json(UserDto::from(&user)))
