@@ -124,7 +124,7 @@ async fn refused_parameters_get_our_codes_and_their_documented_names_in_both_lan
             "page",
             &[("expected", "integer")],
             "页码",
-            "Page must be a whole number.",
+            "Page has the wrong type: expected whole number.",
         ),
         (
             "/api/v1/admin/audit?from=yesterday",
@@ -166,7 +166,7 @@ async fn wrong_values_on_enum_fields_name_the_field_and_change_nothing() -> anyh
         let reply = root.api.lang("en").raw("PUT", &path, Some(body.clone())).await?;
         assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("validation.wrong_type")), "{body}");
         assert_eq!(reply.body["details"]["field"], "role", "{body}");
-        assert_eq!(reply.body["message"], "Role must be a text.", "{body}");
+        assert_eq!(reply.body["message"], "Role has the wrong type: expected text.", "{body}");
     }
     let reply = root.api.raw("PUT", &path, Some(json!({"role": "god"}))).await?;
     assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("validation.not_one_of")));

@@ -452,7 +452,7 @@ async fn console_endpoints_serve_the_page(composition: Composition) {
         let refused = api.get(&format!("/api/v1/admin/stats/daily?days={days}"), Some(&admin)).await;
         assert_eq!((refused.status, refused.code()), (400, "validation.out_of_range"), "{:?}", refused.body);
         assert_eq!(refused.body["details"]["field"], "days");
-        assert_eq!(refused.body["message"], "days must be between 1 and 92.");
+        assert_eq!(refused.body["message"], "Days must be between 1 and 92.");
     }
 
     // Empty optional filters, as a form sends them, are ignored.
