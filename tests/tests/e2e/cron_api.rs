@@ -37,6 +37,9 @@ async fn operators_see_tasks_run_them_now_pause_and_resume() {
     let plain = cron.login("plain_user", PASSWORD).await;
     let forbidden = cron.get("/api/v1/cron/tasks", Some(&plain.access)).await;
     assert_eq!((forbidden.status, forbidden.code()), (403, "auth.forbidden"));
+    // The role is checked before the parameters: a plain user learns nothing from a bad filter.
+    let probing = cron.get("/api/v1/cron/runs?size=1000&status=done", Some(&plain.access)).await;
+    assert_eq!((probing.status, probing.code()), (403, "auth.forbidden"));
 
     let out =
         world.run(&["init-admin", "--username", "root_admin", "--email", "root@example.com", "--password", PASSWORD]);

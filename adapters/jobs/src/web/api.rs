@@ -2,8 +2,7 @@
 //! translate shapes and call the [`CronConsole`]; nothing else.
 
 use crate::console::{CronConsole, STATS_DAYS, TaskView};
-use adapter_http::HttpState;
-use adapter_http::api::BearerAuth;
+use adapter_http::api::AdminAuth;
 use adapter_http::edge::RequestContext;
 use adapter_http::problem::ApiError;
 use chrono::{DateTime, Utc};
@@ -356,23 +355,23 @@ enum RunRequested {
 impl CronApi {
     /// Every task: schedule, next run, pause state, last run and statistics of the last 7 days.
     #[oai(path = "/tasks", method = "get", operation_id = "cron_list_tasks")]
-    async fn tasks(&self, req: &Request, auth: BearerAuth) -> Result<Json<Vec<TaskDto>>, ApiError> {
-        let actor = admin(req, &auth).await?;
+    async fn tasks(&self, auth: AdminAuth) -> Result<Json<Vec<TaskDto>>, ApiError> {
+        let actor = auth.0;
         Ok(Json(self.console.tasks(&actor).await?.into_iter().map(TaskDto::from).collect()))
     }
 
     /// One task; 404 `cron.task_not_found` for an unknown name.
     #[oai(path = "/tasks/:name", method = "get", operation_id = "cron_get_task")]
-    async fn task(&self, req: &Request, auth: BearerAuth, name: Path<String>) -> Result<Json<TaskDto>, ApiError> {
-        let actor = admin(req, &auth).await?;
+    async fn task(&self, auth: AdminAuth, name: Path<String>) -> Result<Json<TaskDto>, ApiError> {
+        let actor = auth.0;
         Ok(Json(self.console.task(&actor, &name.0).await?.into()))
     }
 
     /// Runs the task now on this instance, through the lock port (trigger `manual`), even while it is
     /// paused; 409 `cron.task_running` when its overlap policy is `skip` and its previous run is still going.
     #[oai(path = "/tasks/:name/run", method = "post", operation_id = "cron_run_now")]
-    async fn run_now(&self, req: &Request, auth: BearerAuth, name: Path<String>) -> Result<RunRequested, ApiError> {
-        let actor = admin(req, &auth).await?;
+    async fn run_now(&self, req: &Request, auth: AdminAuth, name: Path<String>) -> Result<RunRequested, ApiError> {
+        let actor = auth.0;
         let meta = RequestContext::of(req).meta();
         let at = self.console.run_now(&actor, &name.0, &meta).await?;
         Ok(RunRequested::Accepted(Json(RunRequestedDto { task: name.0, requested_at: at })))
@@ -380,16 +379,16 @@ impl CronApi {
 
     /// Pauses the task on every instance: its ticks are not run until resumed. Pausing twice is harmless.
     #[oai(path = "/tasks/:name/pause", method = "post", operation_id = "cron_pause")]
-    async fn pause(&self, req: &Request, auth: BearerAuth, name: Path<String>) -> Result<Json<TaskDto>, ApiError> {
-        let actor = admin(req, &auth).await?;
+    async fn pause(&self, req: &Request, auth: AdminAuth, name: Path<String>) -> Result<Json<TaskDto>, ApiError> {
+        let actor = auth.0;
         let meta = RequestContext::of(req).meta();
         Ok(Json(self.console.pause(&actor, &name.0, &meta).await?.into()))
     }
 
     /// Resumes a paused task on every instance.
     #[oai(path = "/tasks/:name/resume", method = "post", operation_id = "cron_resume")]
-    async fn resume(&self, req: &Request, auth: BearerAuth, name: Path<String>) -> Result<Json<TaskDto>, ApiError> {
-        let actor = admin(req, &auth).await?;
+    async fn resume(&self, req: &Request, auth: AdminAuth, name: Path<String>) -> Result<Json<TaskDto>, ApiError> {
+        let actor = auth.0;
         let meta = RequestContext::of(req).meta();
         Ok(Json(self.console.resume(&actor, &name.0, &meta).await?.into()))
     }
@@ -399,8 +398,7 @@ impl CronApi {
     #[oai(path = "/runs", method = "get", operation_id = "cron_list_runs")]
     async fn runs(
         &self,
-        req: &Request,
-        auth: BearerAuth,
+        auth: AdminAuth,
         /// Only this task.
         task: Query<Option<String>>,
         /// Only this status.
@@ -420,7 +418,7 @@ impl CronApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         size: Query<Option<u32>>,
     ) -> Result<Json<RunPageDto>, ApiError> {
-        let actor = admin(req, &auth).await?;
+        let actor = auth.0;
         let task = match task.0.filter(|t| !t.is_empty()) {
             None => None,
             Some(raw) => Some(
@@ -448,16 +446,8 @@ impl CronApi {
 
     /// Every scheduler instance: alive while it heartbeats, dead after `cron.instance_ttl_secs` of silence.
     #[oai(path = "/instances", method = "get", operation_id = "cron_list_instances")]
-    async fn instances(&self, req: &Request, auth: BearerAuth) -> Result<Json<Vec<InstanceDto>>, ApiError> {
-        let actor = admin(req, &auth).await?;
+    async fn instances(&self, auth: AdminAuth) -> Result<Json<Vec<InstanceDto>>, ApiError> {
+        let actor = auth.0;
         Ok(Json(self.console.instances(&actor).await?.into_iter().map(InstanceDto::from).collect()))
     }
-}
-
-/// Resolves the caller with its current role; non-admins get 403 `auth.forbidden`.
-async fn admin(req: &Request, auth: &BearerAuth) -> Result<application::Actor, ApiError> {
-    let state = req.data::<HttpState>().ok_or_else(|| {
-        ApiError::new(poem::http::StatusCode::INTERNAL_SERVER_ERROR, "internal").with_cause("HttpState missing")
-    })?;
-    Ok(state.admin.actor(&auth.0).await?)
 }
