@@ -53,3 +53,16 @@ async fn a_plain_user_cannot_reset_anyone() {
     assert!(matches!(err, AdminError::Forbidden(_)), "{err:?}");
     assert_eq!(world.hasher.hashes(), 0);
 }
+
+#[tokio::test]
+async fn the_user_search_finds_a_name_by_either_spelling_of_its_ideographs() {
+    let world = World::new();
+    let root = world.seed("root_admin", Role::SuperAdmin, "plain$x").await;
+    let named = world.seed("\u{8C48}\u{8C48}\u{8C48}", Role::User, "plain$x").await;
+    for needle in ["\u{F900}\u{F900}", "\u{8C48}\u{8C48}"] {
+        let query = domain::user::UserQuery { search: Some(needle.to_owned()), ..Default::default() };
+        let page = world.admin.list_users(&actor(&root), &query).await.expect("list");
+        let ids: Vec<_> = page.items.iter().map(|u| u.id).collect();
+        assert_eq!(ids, vec![named.id], "{needle:?}");
+    }
+}

@@ -33,6 +33,11 @@ async fn every_index_exists() {
 }
 
 #[tokio::test]
+async fn legacy_usernames_are_put_in_nfc() {
+    common::legacy_usernames_are_put_in_nfc(fresh().await).await;
+}
+
+#[tokio::test]
 async fn health_probe_reports_unavailable_after_close() {
     common::health_probe_reports_unavailable_after_close(fresh().await).await;
 }

@@ -158,7 +158,10 @@ impl AdminService {
     /// One page of users matching the query.
     pub async fn list_users(&self, actor: &Actor, query: &UserQuery) -> Result<Page<User>, AdminError> {
         Self::require_admin(actor)?;
-        Ok(self.users.list(query).await?)
+        // Names are stored in NFC, so the needle is too: either spelling of a look-alike name finds it.
+        let mut query = query.clone();
+        query.search = query.search.map(|needle| Username::normalize(&needle));
+        Ok(self.users.list(&query).await?)
     }
 
     /// One user, deleted or not.

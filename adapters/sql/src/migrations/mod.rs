@@ -14,6 +14,9 @@ mod m20261124_000005_groups;
 mod m20261124_000006_conversations;
 mod m20261124_000101_cron_runs;
 mod m20261124_000102_daily_stats;
+mod m20261125_000001_username_nfc;
+
+pub use m20261125_000001_username_nfc::{NfcOutcome, normalize_usernames};
 
 use crate::connect::SqlDatabase;
 use crate::error::SqlError;
@@ -33,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_messages::Migration),
             Box::new(m20261124_000005_groups::Migration),
             Box::new(m20261124_000006_conversations::Migration),
+            Box::new(m20261125_000001_username_nfc::Migration),
         ]
     }
 }

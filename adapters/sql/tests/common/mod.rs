@@ -98,3 +98,40 @@ pub async fn every_index_exists(t: TestDatabase) {
     }
     assert!(!manager.has_index("users", "idx_does_not_exist").await.expect("has_index"));
 }
+
+/// Rows written before usernames were stored in NFC get their NFC spelling and key; one whose NFC key
+/// belongs to another account is left alone and reported, and the migration does not fail.
+pub async fn legacy_usernames_are_put_in_nfc(t: TestDatabase) {
+    use sea_orm::{ConnectionTrait, Statement, Value};
+    let conn = t.db().connection();
+    let insert = |id: uuid::Uuid, name: &str, email: &str| {
+        let now = chrono::Utc::now();
+        Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            "INSERT INTO users (id, username, username_key, email, password_hash, role, status, locale, created_at, \
+             updated_at) VALUES (?, ?, ?, ?, 'x', 'user', 'active', 'zh-CN', ?, ?)",
+            [
+                Value::from(id),
+                Value::from(name),
+                Value::from(name),
+                Value::from(email),
+                Value::from(now),
+                Value::from(now),
+            ],
+        )
+    };
+    let (legacy, clash, unified) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    conn.execute_raw(insert(legacy, "\u{F900}\u{F900}\u{F900}", "legacy@example.com")).await.expect("insert");
+    conn.execute_raw(insert(clash, "\u{F901}\u{F901}\u{F901}", "clash@example.com")).await.expect("insert");
+    conn.execute_raw(insert(unified, "\u{66F4}\u{66F4}\u{66F4}", "unified@example.com")).await.expect("insert");
+
+    let outcome = adapter_sql::migrations::normalize_usernames(conn).await.expect("normalize");
+    assert_eq!(outcome.renamed, 1, "{outcome:?}");
+    assert_eq!(outcome.clashing, vec![(clash, "\u{F901}\u{F901}\u{F901}".to_owned())]);
+    let users = t.db().user_repository();
+    use domain::user::UserRepository;
+    let found = users.by_login("\u{8C48}\u{8C48}\u{8C48}").await.expect("read").expect("found by its NFC name");
+    assert_eq!(found.id.to_string(), legacy.to_string());
+    let again = adapter_sql::migrations::normalize_usernames(conn).await.expect("normalize again");
+    assert_eq!(again.renamed, 0, "nothing left to rename");
+}
