@@ -138,6 +138,17 @@ fn the_cron_spec_prints_without_a_server() {
     let spec: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(spec["info"]["title"], "exchange cron API");
     assert!(spec["paths"]["/api/v1/cron/tasks/{name}/pause"]["post"].is_object(), "{}", spec["paths"]);
+    // Every schema of the cron operations shows an example, and the run filters list their values.
+    let schemas = spec["components"]["schemas"].as_object().expect("schemas");
+    for name in ["TaskDto", "RunDto", "RunPageDto", "InstanceDto", "RunRequestedDto", "StatsDto", "RetryDto"] {
+        assert!(schemas[name]["example"].is_object(), "{name} has no example: {}", schemas[name]);
+    }
+    assert_eq!(schemas["RunDto"]["example"]["status"], "succeeded");
+    let params = spec["paths"]["/api/v1/cron/runs"]["get"]["parameters"].as_array().expect("parameters");
+    let status = params.iter().find(|p| p["name"] == "status").expect("status filter");
+    let status_schema =
+        &schemas[status["schema"]["$ref"].as_str().unwrap_or("").trim_start_matches("#/components/schemas/")];
+    assert_eq!(status_schema["enum"].as_array().map(Vec::len), Some(6), "{status}");
     let main = e2e::run_once(dir.path(), &["openapi"], &[]);
     let main: Value = serde_json::from_slice(&main.stdout).expect("JSON");
     assert!(main["paths"]["/api/v1/cron/tasks"].is_null(), "the main API does not list the cron operations");

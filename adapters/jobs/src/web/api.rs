@@ -13,6 +13,7 @@ use domain::schedule::{
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi, Tags};
 use std::sync::Arc;
 
@@ -37,6 +38,7 @@ impl CronApi {
 
 /// How a task retries.
 #[derive(Object)]
+#[oai(example)]
 struct RetryDto {
     /// Retries after the first attempt.
     max_retries: u32,
@@ -50,6 +52,7 @@ struct RetryDto {
 
 /// Counters of the last days' runs.
 #[derive(Object)]
+#[oai(example)]
 struct StatsDto {
     /// Days covered.
     days: i64,
@@ -80,6 +83,7 @@ struct StatsDto {
 
 /// A task as the page shows it.
 #[derive(Object)]
+#[oai(example)]
 struct TaskDto {
     /// Unique name.
     name: String,
@@ -185,6 +189,7 @@ impl From<TriggerDto> for Trigger {
 
 /// One run (or skipped tick).
 #[derive(Object)]
+#[oai(example)]
 struct RunDto {
     /// Record id.
     id: String,
@@ -284,6 +289,7 @@ impl From<TaskView> for TaskDto {
 
 /// A page of runs, newest fire time first.
 #[derive(Object)]
+#[oai(example)]
 struct RunPageDto {
     /// Runs on this page.
     items: Vec<RunDto>,
@@ -297,6 +303,7 @@ struct RunPageDto {
 
 /// A scheduler instance.
 #[derive(Object)]
+#[oai(example)]
 struct InstanceDto {
     /// Instance id.
     id: String,
@@ -337,6 +344,7 @@ impl From<InstanceStatus> for InstanceDto {
 
 /// A manual run was started.
 #[derive(Object)]
+#[oai(example)]
 struct RunRequestedDto {
     /// The task.
     task: String,
@@ -449,5 +457,104 @@ impl CronApi {
     async fn instances(&self, auth: AdminAuth) -> Result<Json<Vec<InstanceDto>>, ApiError> {
         let actor = auth.0;
         Ok(Json(self.console.instances(&actor).await?.into_iter().map(InstanceDto::from).collect()))
+    }
+}
+
+// ---- examples for the document (what a healthy `example-hello` looks like) ----
+
+fn example_time(secs: u32) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    Utc.with_ymd_and_hms(2026, 11, 24, 10, 5, secs).single().unwrap_or_default()
+}
+
+impl Example for RetryDto {
+    fn example() -> Self {
+        Self { max_retries: 2, initial_backoff_ms: 1000, multiplier: 2, max_backoff_ms: 60_000 }
+    }
+}
+
+impl Example for StatsDto {
+    fn example() -> Self {
+        Self {
+            days: STATS_DAYS,
+            runs: 10_080,
+            succeeded: 10_070,
+            failed: 4,
+            timed_out: 1,
+            skipped: 5,
+            cancelled: 0,
+            running: 0,
+            success_rate: Some(0.9999),
+            avg_duration_ms: Some(12.5),
+            p95_duration_ms: Some(31),
+        }
+    }
+}
+
+impl Example for RunDto {
+    fn example() -> Self {
+        Self {
+            id: "01a2100d-e98e-71e1-adc3-dd4f8dd2e4a5".into(),
+            task: "example-hello".into(),
+            fire_time: example_time(0),
+            trigger: TriggerDto::Schedule,
+            attempt: 1,
+            instance: "cron-1".into(),
+            fencing: 1207,
+            status: RunStatusDto::Succeeded,
+            started_at: example_time(0),
+            finished_at: Some(example_time(0)),
+            duration_ms: Some(14),
+            error: None,
+        }
+    }
+}
+
+impl Example for TaskDto {
+    fn example() -> Self {
+        Self {
+            name: "example-hello".into(),
+            description: "Example: logs how many accounts exist and how many signed in during the last day.".into(),
+            schedule: "0 * * * * *".into(),
+            next_fire: Some(example_time(0) + chrono::Duration::minutes(1)),
+            timeout_secs: 30.0,
+            retry: RetryDto::example(),
+            overlap: "skip".into(),
+            misfire: "skip".into(),
+            misfire_window_secs: None,
+            paused: false,
+            paused_by: None,
+            paused_at: None,
+            last_run: Some(RunDto::example()),
+            stats: StatsDto::example(),
+        }
+    }
+}
+
+impl Example for RunPageDto {
+    fn example() -> Self {
+        Self { items: vec![RunDto::example()], total: 1, page: 1, size: 20 }
+    }
+}
+
+impl Example for InstanceDto {
+    fn example() -> Self {
+        Self {
+            id: "cron-1".into(),
+            host: "app-01".into(),
+            pid: 4242,
+            version: env!("CARGO_PKG_VERSION").into(),
+            started_at: example_time(0),
+            last_seen: example_time(5),
+            tasks_run: 8640,
+            alive: true,
+            left_at: None,
+        }
+    }
+}
+
+impl Example for RunRequestedDto {
+    fn example() -> Self {
+        Self { task: "example-hello".into(), requested_at: example_time(3) }
     }
 }
