@@ -2,6 +2,7 @@
 //! [`Ports`]), then the use-case services on top ([`Services`]). The only place that names every adapter.
 
 mod backends;
+mod bounded_probe;
 mod error;
 mod ports;
 mod services;

@@ -154,7 +154,11 @@ impl Services {
         ));
         let rate_limits =
             Arc::new(RateLimitService::new(p.rate_limiter.clone(), settings.clone(), config.rate_limit.enabled));
-        let health = HealthService::new(p.probes.clone());
+        let bounded = p.probes.iter().map(|probe| {
+            Arc::new(super::bounded_probe::BoundedProbe::new(probe.clone(), super::bounded_probe::PROBE_TIMEOUT))
+                as Arc<dyn domain::health::HealthProbe>
+        });
+        let health = HealthService::new(bounded.collect());
         let chat = Arc::new(chat_service(config, p));
         let groups = Arc::new(GroupService::new(
             p.groups.clone(),
