@@ -41,17 +41,7 @@ impl Application {
             .into_iter()
             .find_map(|a| a.as_socket_addr().copied())
             .context("the listener has no socket address")?;
-        let gateway = Arc::new(
-            adapter_ws::Gateway::new(
-                services.chat.clone(),
-                services.auth.clone(),
-                services.settings.clone(),
-                services.ports.bus.clone(),
-                crate::wiring::ws_options(&config),
-                lifecycle.token(),
-            )
-            .await,
-        );
+        let gateway = services.gateway(&config, lifecycle.token()).await;
         lifecycle.spawn("ws-presence-sweep", gateway.clone().sweep_presence());
         let drain_bound = Duration::from_secs(config.server.shutdown_timeout_secs);
         lifecycle.spawn("ws-gateway", gateway.clone().drain(drain_bound));

@@ -82,17 +82,7 @@ impl InProcess {
             .context("the listener has no socket address")?;
         let stop = CancellationToken::new();
         // The WebSocket gateway as `serve` builds it; its background loops end with `stop`.
-        let gateway = Arc::new(
-            adapter_ws::Gateway::new(
-                services.chat.clone(),
-                services.auth.clone(),
-                services.settings.clone(),
-                services.ports.bus.clone(),
-                crate::wiring::ws_options(&config),
-                stop.clone(),
-            )
-            .await,
-        );
+        let gateway = services.gateway(&config, stop.clone()).await;
         tokio::spawn(gateway.clone().sweep_presence());
         tokio::spawn(gateway.clone().drain(Duration::from_secs(5)));
         let endpoint = poem::Route::new()

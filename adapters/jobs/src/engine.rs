@@ -10,7 +10,7 @@ use crate::task::TaskServices;
 use crate::ticker;
 use chrono::{DateTime, Utc};
 use domain::InfraError;
-use domain::schedule::{LockGuard, LockKey, MisfirePolicy, TaskName};
+use domain::schedule::{LockKey, MisfirePolicy, TaskName};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -111,26 +111,19 @@ impl Engine {
         let key = LockKey::custom(&task.name, &format!("manual-{}", requested.timestamp_micros()));
         let guard = match self.ports.lock.acquire(&key, self.options.lock_lease).await {
             Ok(Some(guard)) => guard,
-            // A key of its own, taken in the same microsecond by another request: ask again.
-            Ok(None) => {
-                self.release_quietly(running).await;
-                return Err(RunNowError::StillRunning(task.name.to_string()));
-            }
-            Err(e) => {
-                self.release_quietly(running).await;
-                return Err(e.into());
+            // The backend failed, or another request took this microsecond's key: free the overlap lock again.
+            refused => {
+                if let Some(g) = &running {
+                    self.release(g).await;
+                }
+                return Err(match refused {
+                    Err(e) => e.into(),
+                    Ok(_) => RunNowError::StillRunning(task.name.to_string()),
+                });
             }
         };
         self.in_flight.spawn(self.clone().run_locked(task, requested, Origin::Manual, guard, running));
         Ok(requested)
-    }
-
-    async fn release_quietly(&self, guard: Option<LockGuard>) {
-        if let Some(g) = guard
-            && let Err(e) = self.ports.lock.release(&g).await
-        {
-            tracing::warn!(target: "cron", key = %g.key, error = %e, "cannot release a lock; it expires with its lease");
-        }
     }
 
     /// Handles the tick of `name` fired at `fire` as apalis-cron would (lock, pause state, overlap, retries,

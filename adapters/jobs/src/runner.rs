@@ -190,22 +190,23 @@ impl Engine {
             }
         }
         keeper.stop().await;
-        if let Some(g) = running
-            && let Err(e) = self.ports.lock.release(&g).await
-        {
-            tracing::warn!(target: "cron::runner", key = %g.key, error = %e, "cannot release the running lock; it expires with its lease");
+        if let Some(g) = &running {
+            self.release(g).await;
         }
         self.after(origin, &guard).await;
+    }
+
+    /// Frees a lock this instance holds; one it cannot free expires with its lease, so that is only logged.
+    pub(crate) async fn release(&self, guard: &LockGuard) {
+        if let Err(e) = self.ports.lock.release(guard).await {
+            tracing::warn!(target: "cron::runner", key = %guard.key, error = %e, "cannot release a lock; it expires with its lease");
+        }
     }
 
     /// What happens to the tick's own lock afterwards: manual runs free it, ticks keep it.
     async fn after(&self, origin: Origin, guard: &LockGuard) {
         match origin {
-            Origin::Manual => {
-                if let Err(e) = self.ports.lock.release(guard).await {
-                    tracing::warn!(target: "cron::runner", key = %guard.key, error = %e, "cannot release a manual run's lock");
-                }
-            }
+            Origin::Manual => self.release(guard).await,
             Origin::Tick | Origin::CatchUp => self.hold(guard).await,
         }
     }

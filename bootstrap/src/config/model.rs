@@ -353,38 +353,25 @@ pub struct WsConfig {
     pub sync_max_messages: u32,
 }
 
-impl Named for DatabaseDriver {
-    const NAMES: &'static [(&'static str, Self)] = &[("mysql", Self::Mysql), ("sqlite", Self::Sqlite)];
+/// Declares the spellings a config enum accepts and deserializes it through them ([`Named`]).
+macro_rules! named {
+    ($ty:ident { $($name:literal => $variant:ident),+ $(,)? }) => {
+        impl Named for $ty {
+            const NAMES: &'static [(&'static str, Self)] = &[$(($name, Self::$variant)),+];
+        }
+
+        impl TryFrom<String> for $ty {
+            type Error = String;
+            fn try_from(raw: String) -> Result<Self, String> {
+                Self::named(&raw)
+            }
+        }
+    };
 }
 
-impl TryFrom<String> for DatabaseDriver {
-    type Error = String;
-    fn try_from(raw: String) -> Result<Self, String> {
-        Self::named(&raw)
-    }
-}
-
-impl Named for LogFormat {
-    const NAMES: &'static [(&'static str, Self)] = &[("json", Self::Json), ("text", Self::Text)];
-}
-
-impl TryFrom<String> for LogFormat {
-    type Error = String;
-    fn try_from(raw: String) -> Result<Self, String> {
-        Self::named(&raw)
-    }
-}
-
-impl Named for LogOutput {
-    const NAMES: &'static [(&'static str, Self)] = &[("stdout", Self::Stdout), ("stderr", Self::Stderr)];
-}
-
-impl TryFrom<String> for LogOutput {
-    type Error = String;
-    fn try_from(raw: String) -> Result<Self, String> {
-        Self::named(&raw)
-    }
-}
+named!(DatabaseDriver { "mysql" => Mysql, "sqlite" => Sqlite });
+named!(LogFormat { "json" => Json, "text" => Text });
+named!(LogOutput { "stdout" => Stdout, "stderr" => Stderr });
 
 /// A config value spelled as one of a few names; refusing anything else with the names that would do, so a
 /// typo gets "expected json or text, found \"xml\"" instead of the config crate's enum jargon.

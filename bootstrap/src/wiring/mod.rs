@@ -10,4 +10,4 @@ mod services;
 pub use backends::{Backends, redis_options, sql_options};
 pub use error::WiringError;
 pub use ports::Ports;
-pub use services::{Services, ws_options};
+pub use services::Services;

@@ -16,6 +16,7 @@ use domain::settings::{SettingKey, SettingValue, Settings};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// The application: every service, built once and shared.
 pub struct Services {
@@ -86,7 +87,7 @@ fn chat_service(config: &AppConfig, p: &Ports) -> ChatService {
 }
 
 /// The gateway's limits from the `ws` section.
-pub fn ws_options(config: &AppConfig) -> adapter_ws::WsOptions {
+fn ws_options(config: &AppConfig) -> adapter_ws::WsOptions {
     let ws = &config.ws;
     adapter_ws::WsOptions {
         max_frame_bytes: ws.max_frame_bytes,
@@ -102,6 +103,22 @@ pub fn ws_options(config: &AppConfig) -> adapter_ws::WsOptions {
 }
 
 impl Services {
+    /// The WebSocket gateway over these services with the `ws` section's limits, as `serve` and the
+    /// in-process app both run it; its background loops end when `shutdown` is cancelled.
+    pub async fn gateway(&self, config: &AppConfig, shutdown: CancellationToken) -> Arc<adapter_ws::Gateway> {
+        Arc::new(
+            adapter_ws::Gateway::new(
+                self.chat.clone(),
+                self.auth.clone(),
+                self.settings.clone(),
+                self.ports.bus.clone(),
+                ws_options(config),
+                shutdown,
+            )
+            .await,
+        )
+    }
+
     /// Builds every service and subscribes the settings snapshot to cross-instance invalidations.
     pub async fn new(config: &AppConfig, ports: Ports) -> Result<Self, WiringError> {
         let p = &ports;

@@ -92,7 +92,9 @@ impl Task for SweepPresence {
 
     async fn run(&self, _ctx: TaskContext, services: &TaskServices) -> Result<(), TaskError> {
         let offline = services.chat.sweep_presence().await?;
-        tracing::info!(target: "cron::maintenance", went_offline = offline, "presence swept");
+        if offline > 0 {
+            tracing::info!(target: "cron::maintenance", went_offline = offline, "presence swept");
+        }
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! What the engine and the documented example receive in tests: every task service over in-memory ports.
 #![allow(dead_code)] // each test file uses its own part
 
+use adapter_crypto::{Argon2Hasher, HasherOptions};
 use adapter_jobs::TaskServices;
 use adapter_memory::{
     MemoryAuditLog, MemoryCache, MemoryConversationStore, MemoryDailyStats, MemoryEventBus, MemoryGroupStore,
@@ -13,25 +14,9 @@ use application::conversations::ConversationService;
 use application::groups::GroupService;
 use application::maintenance::MaintenanceService;
 use application::settings::SettingsService;
-use async_trait::async_trait;
-use domain::InfraError;
 use domain::clock::{Clock, SystemClock};
 use domain::settings::Settings;
-use domain::user::{Password, PasswordHash, PasswordHasher, PasswordVerification};
 use std::sync::Arc;
-
-/// A hasher for services whose tests never sign anybody in.
-struct NoHasher;
-
-#[async_trait]
-impl PasswordHasher for NoHasher {
-    async fn hash(&self, _: &Password) -> Result<PasswordHash, InfraError> {
-        Ok(PasswordHash::new("x"))
-    }
-    async fn verify(&self, _: &str, _: &PasswordHash) -> Result<PasswordVerification, InfraError> {
-        Ok(PasswordVerification::Invalid)
-    }
-}
 
 /// The memory stores behind [`World::services`], for tests that arrange or inspect state directly.
 pub struct World {
@@ -58,8 +43,10 @@ pub fn world() -> World {
         clock.clone(),
         Settings::default(),
     ));
-    let admin =
-        Arc::new(AdminService::new(users.clone(), sessions.clone(), Arc::new(NoHasher), audit.clone(), clock.clone()));
+    // The real hasher at the lowest cost argon2 accepts: tasks that reset passwords hash like production.
+    let cheap = HasherOptions { memory_kib: 1024, iterations: 1, parallelism: 1, ..HasherOptions::default() };
+    let hasher = Arc::new(Argon2Hasher::new(cheap).expect("cheap argon2 options are valid"));
+    let admin = Arc::new(AdminService::new(users.clone(), sessions.clone(), hasher, audit.clone(), clock.clone()));
     let maintenance = Arc::new(MaintenanceService::new(
         users.clone(),
         sessions.clone(),

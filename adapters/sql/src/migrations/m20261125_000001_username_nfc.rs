@@ -17,7 +17,7 @@ const BATCH: u64 = 1000;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let outcome = normalize_usernames(manager.get_connection()).await?;
+        let outcome = normalize_usernames(manager.get_connection(), BATCH).await?;
         if outcome.renamed > 0 || !outcome.clashing.is_empty() {
             tracing::info!(renamed = outcome.renamed, clashing = outcome.clashing.len(), "usernames put in NFC");
         }
@@ -37,21 +37,24 @@ pub struct NfcOutcome {
     pub clashing: Vec<(uuid::Uuid, String)>,
 }
 
-/// Gives every username not yet in NFC its NFC form and key (see the module docs).
-pub async fn normalize_usernames(conn: &impl ConnectionTrait) -> Result<NfcOutcome, DbErr> {
+/// Gives every username not yet in NFC its NFC form and key (see the module docs), reading `batch` rows
+/// per round trip.
+pub async fn normalize_usernames(conn: &impl ConnectionTrait, batch: u64) -> Result<NfcOutcome, DbErr> {
     let backend = conn.get_database_backend();
     let mut outcome = NfcOutcome::default();
-    let mut offset = 0;
+    // Keyset paging: each batch starts after the last id seen, so the scan stays linear on big tables.
+    let mut after = uuid::Uuid::nil();
     loop {
         let rows = conn
             .query_all_raw(Statement::from_sql_and_values(
                 backend,
-                "SELECT id, username, username_key FROM users ORDER BY id LIMIT ? OFFSET ?",
-                [DbValue::from(BATCH), DbValue::from(offset)],
+                "SELECT id, username, username_key FROM users WHERE id > ? ORDER BY id LIMIT ?",
+                [DbValue::from(after), DbValue::from(batch)],
             ))
             .await?;
         for row in &rows {
             let id: uuid::Uuid = row.try_get_by_index(0)?;
+            after = id;
             let name: String = row.try_get_by_index(1)?;
             let key: String = row.try_get_by_index(2)?;
             // Names that no longer parse are left to their owners; NFC never makes a valid name invalid.
@@ -72,9 +75,8 @@ pub async fn normalize_usernames(conn: &impl ConnectionTrait) -> Result<NfcOutco
                 Err(e) => return Err(e),
             }
         }
-        if (rows.len() as u64) < BATCH {
+        if (rows.len() as u64) < batch {
             return Ok(outcome);
         }
-        offset += BATCH;
     }
 }

@@ -125,13 +125,14 @@ pub async fn legacy_usernames_are_put_in_nfc(t: TestDatabase) {
     conn.execute_raw(insert(clash, "\u{F901}\u{F901}\u{F901}", "clash@example.com")).await.expect("insert");
     conn.execute_raw(insert(unified, "\u{66F4}\u{66F4}\u{66F4}", "unified@example.com")).await.expect("insert");
 
-    let outcome = adapter_sql::migrations::normalize_usernames(conn).await.expect("normalize");
+    // One row per round trip, so the keyset paging crosses batches.
+    let outcome = adapter_sql::migrations::normalize_usernames(conn, 1).await.expect("normalize");
     assert_eq!(outcome.renamed, 1, "{outcome:?}");
     assert_eq!(outcome.clashing, vec![(clash, "\u{F901}\u{F901}\u{F901}".to_owned())]);
     let users = t.db().user_repository();
     use domain::user::UserRepository;
     let found = users.by_login("\u{8C48}\u{8C48}\u{8C48}").await.expect("read").expect("found by its NFC name");
     assert_eq!(found.id.to_string(), legacy.to_string());
-    let again = adapter_sql::migrations::normalize_usernames(conn).await.expect("normalize again");
+    let again = adapter_sql::migrations::normalize_usernames(conn, 1000).await.expect("normalize again");
     assert_eq!(again.renamed, 0, "nothing left to rename");
 }
