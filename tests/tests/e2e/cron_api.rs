@@ -71,6 +71,14 @@ async fn operators_see_tasks_run_them_now_pause_and_resume() {
     assert_eq!(run["attempt"], 1);
     assert!(run["fencing"].as_u64().unwrap() > 0);
 
+    // A task that allows no overlap refuses a second run now while the first (about 3 s with its retry) goes on.
+    let first = cron.post("/api/v1/cron/tasks/example-flaky/run", token, json!(null)).await;
+    assert_eq!(first.status, 202, "{:?}", first.body);
+    let second = cron.lang("en").post("/api/v1/cron/tasks/example-flaky/run", token, json!(null)).await;
+    assert_eq!((second.status, second.code()), (409, "cron.task_running"), "{:?}", second.body);
+    assert_eq!(second.body["details"]["task"], "example-flaky");
+    assert!(second.body["message"].as_str().unwrap_or("").starts_with("example-flaky is still running"));
+
     // Runs are counted by task and status, durations and tick lag measured, on the cron port's /metrics.
     let metrics = reqwest::get(format!("http://127.0.0.1:{cron_port}/metrics")).await.unwrap().text().await.unwrap();
     for expected in ["cron_runs_total{", "task=\"example-hello\"", "cron_run_duration_seconds", "cron_tick_lag_seconds"]
