@@ -11,7 +11,6 @@ mod empty_query;
 pub mod problem;
 mod routes;
 pub mod spec;
-mod spec_constraints;
 mod state;
 
 pub use empty_query::drop_empty_params;

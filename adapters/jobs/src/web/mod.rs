@@ -32,7 +32,7 @@ pub fn service(state: HttpState, console: Arc<CronConsole>) -> OpenApiService<Cr
 pub fn app(state: HttpState, console: Arc<CronConsole>) -> impl Endpoint {
     let api = service(state.clone(), console);
     let document = spec::finish(&api.spec());
-    let allow = Arc::new(spec::allow_index(&document));
+    let allow = Arc::new(spec::RouteIndex::of::<CronApis>());
     let docs = api.swagger_ui();
     let served = poem::endpoint::make_sync(move |_| {
         poem::Response::builder().content_type("application/json; charset=utf-8").body(document.clone())
