@@ -16,7 +16,9 @@ impl Username {
 
     /// Every character a username may hold, as inclusive ranges: ASCII letters and digits, `_`, kana,
     /// CJK ideographs (Extensions A to G and the compatibility forms) and Hangul syllables. Schemas are
-    /// built from this list, so what they allow is what [`Username::parse`] accepts.
+    /// built from this list, so what they allow is what [`Username::parse`] accepts. The supplementary
+    /// ranges end at their last assigned ideograph rather than at the block's end: a range ending on an
+    /// unassigned code point is one some schema tools cannot write back as a pattern.
     pub const ALPHABET: &'static [(char, char)] = &[
         ('A', 'Z'),
         ('a', 'z'),
@@ -27,8 +29,8 @@ impl Username {
         ('\u{4E00}', '\u{9FFF}'),   // CJK Unified Ideographs
         ('\u{AC00}', '\u{D7AF}'),   // Hangul syllables
         ('\u{F900}', '\u{FAFF}'),   // CJK Compatibility Ideographs
-        ('\u{20000}', '\u{2EBEF}'), // CJK Extensions B-F
-        ('\u{30000}', '\u{3134F}'), // CJK Extension G
+        ('\u{20000}', '\u{2EBE0}'), // CJK Extensions B-F, to the last assigned ideograph
+        ('\u{30000}', '\u{3134A}'), // CJK Extension G, to the last assigned ideograph
     ];
 
     /// Unicode NFC of `raw`: a CJK compatibility ideograph (U+F900 `豈`) becomes its unified twin (U+8C48
@@ -74,7 +76,9 @@ mod tests {
 
     #[test]
     fn accepts_the_allowed_alphabet() {
-        for ok in ["bob", "Alice_01", "张三丰", "山田_taro", "김철수", "a_b"] {
+        for ok in
+            ["bob", "Alice_01", "张三丰", "山田_taro", "김철수", "a_b", "\u{20000}\u{2A6DF}\u{2EBE0}", "\u{3134A}ab"]
+        {
             assert!(Username::parse(ok).is_ok(), "{ok}");
         }
     }

@@ -294,8 +294,9 @@ mod tests {
             "x<y>z",
             // CJK Extensions B and G: the document used to stop at U+FAFF.
             "\u{20000}\u{20001}\u{20002}",
-            "\u{30000}\u{3134F}x",
+            "\u{30000}\u{3134A}x",
             "\u{2EBF0}ab",
+            "\u{3134F}ab",
         ]);
         agree::<UsernameRule>(&[&"x".repeat(32), &"x".repeat(33)]);
     }

@@ -88,7 +88,7 @@ mod tests {
     #[test]
     fn classes_escape_everything_but_word_characters() {
         assert_eq!(class(CONTROL), r"\u0000-\u001f\u007f-\u009f");
-        assert_eq!(class(&[('a', 'z'), ('_', '_'), ('\u{20000}', '\u{2EBEF}')]), "a-z_\u{20000}-\u{2EBEF}");
+        assert_eq!(class(&[('a', 'z'), ('_', '_'), ('\u{20000}', '\u{2EBE0}')]), "a-z_\u{20000}-\u{2EBE0}");
         assert_eq!(excluding(CONTROL, &['\t', '\n']), [('\0', '\u{8}'), ('\u{b}', '\u{1f}'), ('\u{7f}', '\u{9f}')]);
     }
 
