@@ -13,6 +13,7 @@ pub mod error;
 pub mod groups;
 pub mod health;
 pub mod maintenance;
+pub mod scheduler;
 pub mod settings;
 
 pub use context::{Actor, RequestMeta};

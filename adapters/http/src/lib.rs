@@ -6,6 +6,7 @@
 
 pub mod api;
 mod console;
+pub mod cron;
 pub mod edge;
 mod empty_query;
 pub mod problem;

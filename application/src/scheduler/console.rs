@@ -2,14 +2,16 @@
 //! instances, and the run-now / pause / resume buttons. Admins only (checked on the [`Actor`] the caller
 //! resolved through `AdminService::actor`, which re-reads the role); every button press is audited.
 
-use crate::engine::{Engine, RunNowError};
-use crate::registry::RegisteredTask;
-use application::{Actor, Forbidden, RequestMeta};
+use super::control::{RunNowError, SchedulerControl, TaskDefinition};
+use crate::{Actor, Forbidden, RequestMeta};
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use domain::audit::{AuditEntry, AuditLog};
+use domain::clock::Clock;
 use domain::ids::AuditId;
 use domain::page::Page;
-use domain::schedule::{InstanceStatus, PauseState, RunQuery, RunRecord, TaskName, TaskStats};
+use domain::schedule::{
+    InstanceRegistry, InstanceStatus, PauseState, RunQuery, RunRecord, RunStore, TaskControl, TaskName, TaskStats,
+};
 use domain::{Coded, ErrorKind, InfraError};
 use serde_json::json;
 use std::sync::Arc;
@@ -82,7 +84,7 @@ impl From<RunNowError> for ConsoleError {
 #[derive(Clone, Debug)]
 pub struct TaskView {
     /// Definition and policies.
-    pub task: Arc<RegisteredTask>,
+    pub task: TaskDefinition,
     /// Next fire time.
     pub next_fire: Option<DateTime<Utc>>,
     /// Set when paused.
@@ -91,10 +93,25 @@ pub struct TaskView {
     pub stats: TaskStats,
 }
 
+/// The driven ports the console reads and writes besides the scheduler itself.
+#[derive(Clone)]
+pub struct ConsolePorts {
+    /// Run history and statistics.
+    pub runs: Arc<dyn RunStore>,
+    /// Scheduler instances.
+    pub instances: Arc<dyn InstanceRegistry>,
+    /// Paused tasks.
+    pub control: Arc<dyn TaskControl>,
+    /// Where button presses are recorded.
+    pub audit: Arc<dyn AuditLog>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+}
+
 /// What the web page's API calls.
 pub struct CronConsole {
-    engine: Arc<Engine>,
-    audit: Arc<dyn AuditLog>,
+    scheduler: Arc<dyn SchedulerControl>,
+    ports: ConsolePorts,
 }
 
 /// The name as the caller sent it, cut to the longest a task name can be, so a 404 does not echo a
@@ -111,35 +128,30 @@ fn require_admin(actor: &Actor) -> Result<(), ConsoleError> {
 }
 
 impl CronConsole {
-    /// The console over a running engine; button presses go to `audit`.
-    pub fn new(engine: Arc<Engine>, audit: Arc<dyn AuditLog>) -> Self {
-        Self { engine, audit }
+    /// The console over a running scheduler and its ports.
+    pub fn new(scheduler: Arc<dyn SchedulerControl>, ports: ConsolePorts) -> Self {
+        Self { scheduler, ports }
     }
 
-    /// The engine (for the web page's own checks).
-    pub fn engine(&self) -> &Arc<Engine> {
-        &self.engine
-    }
-
-    fn lookup(&self, name: &str) -> Result<Arc<RegisteredTask>, ConsoleError> {
+    fn lookup(&self, name: &str) -> Result<TaskDefinition, ConsoleError> {
         TaskName::parse(name)
             .ok()
-            .and_then(|n| self.engine.task(&n))
+            .and_then(|n| self.scheduler.task(&n))
             .ok_or_else(|| ConsoleError::TaskNotFound(echo(name)))
     }
 
-    async fn view(&self, task: Arc<RegisteredTask>, paused: Option<PauseState>) -> Result<TaskView, ConsoleError> {
-        let now = self.engine.ports().clock.now();
-        let stats = self.engine.ports().runs.stats(&task.name, now - ChronoDuration::days(STATS_DAYS)).await?;
+    async fn view(&self, task: TaskDefinition, paused: Option<PauseState>) -> Result<TaskView, ConsoleError> {
+        let now = self.ports.clock.now();
+        let stats = self.ports.runs.stats(&task.name, now - ChronoDuration::days(STATS_DAYS)).await?;
         Ok(TaskView { next_fire: task.expr.next_after(now), paused, stats, task })
     }
 
     /// Every task with its next fire time, pause state and statistics.
     pub async fn tasks(&self, actor: &Actor) -> Result<Vec<TaskView>, ConsoleError> {
         require_admin(actor)?;
-        let paused = self.engine.ports().control.paused().await?;
+        let paused = self.ports.control.paused().await?;
         let mut views = Vec::new();
-        for task in self.engine.tasks() {
+        for task in self.scheduler.tasks() {
             let p = paused.iter().find(|p| p.task == task.name).cloned();
             views.push(self.view(task, p).await?);
         }
@@ -150,7 +162,7 @@ impl CronConsole {
     pub async fn task(&self, actor: &Actor, name: &str) -> Result<TaskView, ConsoleError> {
         require_admin(actor)?;
         let task = self.lookup(name)?;
-        let paused = self.engine.ports().control.paused().await?.into_iter().find(|p| p.task == task.name);
+        let paused = self.ports.control.paused().await?.into_iter().find(|p| p.task == task.name);
         self.view(task, paused).await
     }
 
@@ -160,20 +172,20 @@ impl CronConsole {
         if let Some(task) = &query.task {
             self.lookup(task.as_str())?;
         }
-        Ok(self.engine.ports().runs.list(query).await?)
+        Ok(self.ports.runs.list(query).await?)
     }
 
     /// Every scheduler instance with its liveness.
     pub async fn instances(&self, actor: &Actor) -> Result<Vec<InstanceStatus>, ConsoleError> {
         require_admin(actor)?;
-        Ok(self.engine.ports().instances.list(self.engine.ports().clock.now()).await?)
+        Ok(self.ports.instances.list(self.ports.clock.now()).await?)
     }
 
     /// Starts a manual run on this instance; returns its recorded fire time.
     pub async fn run_now(&self, actor: &Actor, name: &str, meta: &RequestMeta) -> Result<DateTime<Utc>, ConsoleError> {
         require_admin(actor)?;
         let task = self.lookup(name)?;
-        let at = self.engine.run_now(&task.name).await?;
+        let at = self.scheduler.run_now(&task.name).await?;
         self.record(actor, meta, "cron.run_now", &task.name).await;
         Ok(at)
     }
@@ -182,8 +194,8 @@ impl CronConsole {
     pub async fn pause(&self, actor: &Actor, name: &str, meta: &RequestMeta) -> Result<TaskView, ConsoleError> {
         require_admin(actor)?;
         let task = self.lookup(name)?;
-        let now = self.engine.ports().clock.now();
-        if self.engine.ports().control.pause(&task.name, &actor.username, now).await? {
+        let now = self.ports.clock.now();
+        if self.ports.control.pause(&task.name, &actor.username, now).await? {
             self.record(actor, meta, "cron.pause", &task.name).await;
         }
         self.task(actor, name).await
@@ -193,7 +205,7 @@ impl CronConsole {
     pub async fn resume(&self, actor: &Actor, name: &str, meta: &RequestMeta) -> Result<TaskView, ConsoleError> {
         require_admin(actor)?;
         let task = self.lookup(name)?;
-        if self.engine.ports().control.resume(&task.name).await? {
+        if self.ports.control.resume(&task.name).await? {
             self.record(actor, meta, "cron.resume", &task.name).await;
         }
         self.task(actor, name).await
@@ -210,10 +222,101 @@ impl CronConsole {
             after: Some(json!({ "task": task.as_str() })),
             request_id: meta.request_id.clone(),
             ip: meta.ip.clone(),
-            at: self.engine.ports().clock.now(),
+            at: self.ports.clock.now(),
         };
-        if let Err(e) = self.audit.append(&entry).await {
+        if let Err(e) = self.ports.audit.append(&entry).await {
             tracing::error!(target: "cron", error = %e, action, "audit entry could not be stored");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use adapter_memory::{MemoryAuditLog, MemoryInstanceRegistry, MemoryRunStore, MemoryTaskControl};
+    use async_trait::async_trait;
+    use domain::audit::AuditQuery;
+    use domain::clock::SystemClock;
+    use domain::ids::UserId;
+    use domain::page::PageRequest;
+    use domain::schedule::{CronExpr, MisfirePolicy, OverlapPolicy, RetryPolicy};
+    use domain::user::Role;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    /// A scheduler with one task whose manual runs are counted.
+    struct OneTask(TaskDefinition, Mutex<u32>);
+
+    #[async_trait]
+    impl SchedulerControl for OneTask {
+        fn tasks(&self) -> Vec<TaskDefinition> {
+            vec![self.0.clone()]
+        }
+
+        fn task(&self, name: &TaskName) -> Option<TaskDefinition> {
+            (name == &self.0.name).then(|| self.0.clone())
+        }
+
+        async fn run_now(&self, _: &TaskName) -> Result<DateTime<Utc>, RunNowError> {
+            *self.1.lock().map_err(|_| RunNowError::ShuttingDown)? += 1;
+            Ok(Utc::now())
+        }
+    }
+
+    fn console() -> (CronConsole, Arc<OneTask>, Arc<MemoryAuditLog>) {
+        let definition = TaskDefinition {
+            name: TaskName::parse("nightly").expect("name"),
+            description: "test".into(),
+            expr: CronExpr::parse("0 0 3 * * *").expect("expr"),
+            timeout: Duration::from_secs(1),
+            retry: RetryPolicy::NEVER,
+            overlap: OverlapPolicy::Skip,
+            misfire: MisfirePolicy::Skip,
+        };
+        let scheduler = Arc::new(OneTask(definition, Mutex::new(0)));
+        let audit = Arc::new(MemoryAuditLog::default());
+        let ports = ConsolePorts {
+            runs: Arc::new(MemoryRunStore::default()),
+            instances: Arc::new(MemoryInstanceRegistry::default()),
+            control: Arc::new(MemoryTaskControl::default()),
+            audit: audit.clone(),
+            clock: Arc::new(SystemClock),
+        };
+        (CronConsole::new(scheduler.clone(), ports), scheduler, audit)
+    }
+
+    fn actor(role: Role) -> Actor {
+        Actor { id: UserId::new(), username: "ops".into(), role }
+    }
+
+    #[tokio::test]
+    async fn only_admins_drive_the_scheduler_and_every_press_is_audited() {
+        let (console, scheduler, audit) = console();
+        let user = actor(Role::User);
+        assert!(matches!(console.tasks(&user).await, Err(ConsoleError::Forbidden(_))));
+        assert!(matches!(
+            console.run_now(&user, "nightly", &RequestMeta::default()).await,
+            Err(ConsoleError::Forbidden(_))
+        ));
+        let admin = actor(Role::Admin);
+        console.run_now(&admin, "nightly", &RequestMeta::default()).await.expect("run now");
+        let paused = console.pause(&admin, "nightly", &RequestMeta::default()).await.expect("pause");
+        assert!(paused.paused.is_some());
+        assert_eq!(*scheduler.1.lock().expect("count"), 1);
+        let query = AuditQuery { page: PageRequest::default(), ..AuditQuery::default() };
+        let actions: Vec<String> =
+            audit.list(&query).await.expect("audit").items.into_iter().map(|e| e.action).collect();
+        assert_eq!(actions.len(), 2, "{actions:?}");
+        assert!(actions.contains(&"cron.run_now".to_owned()) && actions.contains(&"cron.pause".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_task_is_not_found_and_its_name_is_cut_short() {
+        let (console, _, _) = console();
+        let long = "x".repeat(1000);
+        match console.task(&actor(Role::Admin), &long).await {
+            Err(ConsoleError::TaskNotFound(echoed)) => assert_eq!(echoed.chars().count(), TaskName::MAX_LEN + 1),
+            other => panic!("{other:?}"),
         }
     }
 }
