@@ -5,6 +5,7 @@
 //! so every driving adapter (HTTP, WebSocket, cron page, CLI) gets the same rules.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod chat;
 pub mod context;

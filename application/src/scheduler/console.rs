@@ -3,11 +3,11 @@
 //! resolved through `AdminService::actor`, which re-reads the role); every button press is audited.
 
 use super::control::{RunNowError, SchedulerControl, TaskDefinition};
+use crate::audit::AuditRecorder;
 use crate::{Actor, Forbidden, RequestMeta};
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use domain::audit::{AuditEntry, AuditLog};
+use domain::audit::{AuditAction, AuditLog, AuditTarget};
 use domain::clock::Clock;
-use domain::ids::AuditId;
 use domain::page::Page;
 use domain::schedule::{
     InstanceRegistry, InstanceStatus, PauseState, RunQuery, RunRecord, RunStore, TaskControl, TaskName, TaskStats,
@@ -112,6 +112,7 @@ pub struct ConsolePorts {
 pub struct CronConsole {
     scheduler: Arc<dyn SchedulerControl>,
     ports: ConsolePorts,
+    recorder: AuditRecorder,
 }
 
 /// The name as the caller sent it, cut to the longest a task name can be, so a 404 does not echo a
@@ -130,7 +131,8 @@ fn require_admin(actor: &Actor) -> Result<(), ConsoleError> {
 impl CronConsole {
     /// The console over a running scheduler and its ports.
     pub fn new(scheduler: Arc<dyn SchedulerControl>, ports: ConsolePorts) -> Self {
-        Self { scheduler, ports }
+        let recorder = AuditRecorder::new(ports.audit.clone(), ports.clock.clone());
+        Self { scheduler, ports, recorder }
     }
 
     fn lookup(&self, name: &str) -> Result<TaskDefinition, ConsoleError> {
@@ -186,7 +188,7 @@ impl CronConsole {
         require_admin(actor)?;
         let task = self.lookup(name)?;
         let at = self.scheduler.run_now(&task.name).await?;
-        self.record(actor, meta, "cron.run_now", &task.name).await;
+        self.record(actor, meta, AuditAction::CronRunNow, &task.name).await;
         Ok(at)
     }
 
@@ -196,7 +198,7 @@ impl CronConsole {
         let task = self.lookup(name)?;
         let now = self.ports.clock.now();
         if self.ports.control.pause(&task.name, &actor.username, now).await? {
-            self.record(actor, meta, "cron.pause", &task.name).await;
+            self.record(actor, meta, AuditAction::CronPause, &task.name).await;
         }
         self.task(actor, name).await
     }
@@ -206,27 +208,14 @@ impl CronConsole {
         require_admin(actor)?;
         let task = self.lookup(name)?;
         if self.ports.control.resume(&task.name).await? {
-            self.record(actor, meta, "cron.resume", &task.name).await;
+            self.record(actor, meta, AuditAction::CronResume, &task.name).await;
         }
         self.task(actor, name).await
     }
 
-    async fn record(&self, actor: &Actor, meta: &RequestMeta, action: &str, task: &TaskName) {
-        let entry = AuditEntry {
-            id: AuditId::new(),
-            actor_id: (!actor.is_system()).then_some(actor.id),
-            actor_name: actor.username.clone(),
-            action: action.to_owned(),
-            target: format!("task:{task}"),
-            before: None,
-            after: Some(json!({ "task": task.as_str() })),
-            request_id: meta.request_id.clone(),
-            ip: meta.ip.clone(),
-            at: self.ports.clock.now(),
-        };
-        if let Err(e) = self.ports.audit.append(&entry).await {
-            tracing::error!(target: "cron", error = %e, action, "audit entry could not be stored");
-        }
+    async fn record(&self, actor: &Actor, meta: &RequestMeta, action: AuditAction, task: &TaskName) {
+        let after = Some(json!({ "task": task.as_str() }));
+        self.recorder.record(actor, meta, action, AuditTarget::Task(task.clone()), None, after).await;
     }
 }
 
