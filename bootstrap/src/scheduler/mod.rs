@@ -58,9 +58,9 @@ pub fn ports(backends: &Backends, services: &Services) -> SchedulerPorts {
     let runs = Arc::new(backends.sql.run_store());
     match &backends.redis {
         Some(redis) => SchedulerPorts {
-            lock: Arc::new(redis.lock()),
+            lock: Arc::new(redis.distributed_lock()),
             runs,
-            instances: Arc::new(redis.instances()),
+            instances: Arc::new(redis.instance_registry()),
             control: Arc::new(redis.task_control()),
             clock,
         },

@@ -26,7 +26,7 @@ impl CronServer {
     pub async fn build(config: &AppConfig, backends: &Backends, services: &Services) -> anyhow::Result<Self> {
         let mut scheduler = Scheduler::new(
             ports(backends, services),
-            task_services(Arc::new(backends.sql.daily_stats()), services),
+            task_services(Arc::new(backends.sql.daily_stats_store()), services),
             options(config),
         );
         register_all(&mut scheduler, config.cron.examples).context("registering cron tasks")?;
