@@ -23,25 +23,17 @@ fn matches(e: &AuditEntry, q: &AuditQuery) -> bool {
 #[async_trait]
 impl AuditLog for MemoryAuditLog {
     async fn append(&self, entry: &AuditEntry) -> Result<(), InfraError> {
-        self.entries.lock().expect("audit log poisoned").push(entry.clone());
+        crate::locked(&self.entries).push(entry.clone());
         Ok(())
     }
 
     async fn list(&self, query: &AuditQuery) -> Result<Page<AuditEntry>, InfraError> {
         let mut hits: Vec<AuditEntry> =
-            self.entries.lock().expect("audit log poisoned").iter().filter(|e| matches(e, query)).cloned().collect();
+            crate::locked(&self.entries).iter().filter(|e| matches(e, query)).cloned().collect();
         hits.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| b.id.cmp(&a.id)));
         let total = hits.len() as u64;
         let skip = usize::try_from(query.page.offset()).unwrap_or(usize::MAX);
         let items = hits.into_iter().skip(skip).take(query.page.size() as usize).collect();
         Ok(Page::new(items, total, query.page))
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    adapter_contracts::audit_suite!(async { Arc::new(MemoryAuditLog::default()) });
 }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use domain::InfraError;
 use domain::cache::Cache;
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// After this many writes, expired entries are dropped, so keys never read again do not pile up.
@@ -36,7 +36,7 @@ impl Entry {
 
 impl MemoryCache {
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::locked(&self.state)
     }
 }
 
@@ -78,9 +78,6 @@ impl Cache for MemoryCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
-
-    adapter_contracts::cache_suite!(async { Arc::new(MemoryCache::default()) });
 
     #[tokio::test]
     async fn expired_entries_are_swept_on_writes() {

@@ -7,7 +7,7 @@ use domain::InfraError;
 use domain::chat::{ConversationId, ConversationStore, ReadState};
 use domain::ids::UserId;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 
 /// Conversations and read state kept in process memory (one instance; nothing survives a restart).
 #[derive(Debug, Default)]
@@ -23,7 +23,7 @@ struct State {
 
 impl MemoryConversationStore {
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::locked(&self.state)
     }
 }
 
@@ -55,12 +55,4 @@ impl ConversationStore for MemoryConversationStore {
         let Some(read) = state.read.get(&user) else { return Ok(Vec::new()) };
         Ok(read.iter().map(|(c, s)| ReadState { conversation: *c, last_read_seq: *s }).collect())
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    adapter_contracts::conversations_suite!(async { Arc::new(MemoryConversationStore::default()) });
 }

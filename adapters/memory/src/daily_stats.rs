@@ -28,10 +28,3 @@ impl DailyStatsStore for MemoryDailyStats {
         Ok(locked(&self.rows).range(from..=to).map(|(_, r)| r.clone()).collect())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-    adapter_contracts::daily_stats_suite!(async { Arc::new(MemoryDailyStats::default()) });
-}

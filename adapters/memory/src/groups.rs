@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use domain::chat::{Group, GroupId, GroupMember, GroupName, GroupStore, GroupStoreError, MemberRole};
 use domain::ids::UserId;
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 
 /// Groups kept in process memory (one instance; nothing survives a restart).
 #[derive(Debug, Default)]
@@ -22,7 +22,7 @@ struct Entry {
 
 impl MemoryGroupStore {
     fn state(&self) -> MutexGuard<'_, HashMap<GroupId, Entry>> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::locked(&self.state)
     }
 }
 
@@ -108,12 +108,4 @@ impl GroupStore for MemoryGroupStore {
         let state = self.state();
         Ok(state.values().filter(|e| e.members.contains_key(&user)).map(|e| e.group.clone()).collect())
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    adapter_contracts::groups_suite!(async { Arc::new(MemoryGroupStore::default()) });
 }

@@ -3,22 +3,26 @@
 //! First-class adapters, not mocks: they pass the same contract suites as the SQL and Redis adapters and
 //! serve the embedded default (one instance, nothing survives a restart). They must never block the
 //! executor: every lock here is held only for map operations, never across an `.await`.
+//!
+//! One policy for a poisoned lock, [`locked`]: the data is taken as it is. Every critical section here
+//! leaves its map consistent before anything in it can panic (a few inserts or removes), so one caller's
+//! panic never takes the adapter down for the others, and no `expect` on a lock can panic a server.
 
-pub mod audit;
-pub mod bus;
-pub mod cache;
-pub mod conversations;
-pub mod daily_stats;
+mod audit;
+mod bus;
+mod cache;
+mod conversations;
+mod daily_stats;
 mod delivery;
-pub mod groups;
-pub mod messages;
-pub mod presence;
-pub mod rate_limit;
-pub mod schedule;
-pub mod sequence;
-pub mod sessions;
-pub mod settings;
-pub mod users;
+mod groups;
+mod messages;
+mod presence;
+mod rate_limit;
+mod schedule;
+mod sequence;
+mod sessions;
+mod settings;
+mod users;
 
 pub use audit::MemoryAuditLog;
 pub use bus::MemoryEventBus;
@@ -34,3 +38,10 @@ pub use sequence::MemorySequenceAllocator;
 pub use sessions::MemorySessionStore;
 pub use settings::MemorySettingsStore;
 pub use users::MemoryUserRepository;
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// Locks `m`, taking the data as it is if a holder panicked (the crate's one poisoning policy).
+pub(crate) fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}

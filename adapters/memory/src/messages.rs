@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::chat::{ClientMsgId, ConversationId, HistoryQuery, Message, MessageStore, MessageStoreError};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 
 /// Messages kept in process memory (one instance; nothing survives a restart).
 #[derive(Debug, Default)]
@@ -24,7 +24,7 @@ struct State {
 impl MemoryMessageStore {
     fn state(&self) -> MutexGuard<'_, State> {
         // Every update is a couple of inserts or removals; a panicking holder cannot leave them half done.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::locked(&self.state)
     }
 }
 
@@ -129,12 +129,4 @@ impl MessageStore for MemoryMessageStore {
         state.client_ids.retain(|(c, _), _| c != conversation);
         Ok(removed as u64)
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    adapter_contracts::messages_suite!(async { Arc::new(MemoryMessageStore::default()) });
 }

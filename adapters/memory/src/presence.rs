@@ -8,7 +8,7 @@ use domain::InfraError;
 use domain::chat::{ConnectionId, PresenceChange, PresenceStore};
 use domain::ids::UserId;
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 /// Presence kept in process memory (one instance only).
@@ -20,7 +20,7 @@ pub struct MemoryPresenceStore {
 
 impl MemoryPresenceStore {
     fn users(&self) -> MutexGuard<'_, HashMap<UserId, HashMap<ConnectionId, DateTime<Utc>>>> {
-        self.users.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::locked(&self.users)
     }
 }
 
@@ -107,15 +107,4 @@ impl PresenceStore for MemoryPresenceStore {
         });
         Ok(offline)
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    adapter_contracts::presence_suite!(async {
-        let one = Arc::new(MemoryPresenceStore::default());
-        (one.clone(), one)
-    });
 }

@@ -7,7 +7,7 @@ use domain::InfraError;
 use domain::ids::{SessionId, UserId};
 use domain::session::{Rotation, Session, SessionStore, TokenHash};
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 
 /// Sessions kept in process memory. Expired sessions stay (and answer `Expired`) until `purge_expired`.
 #[derive(Debug, Default)]
@@ -33,7 +33,7 @@ struct Family {
 impl MemorySessionStore {
     fn state(&self) -> MutexGuard<'_, State> {
         // The maps stay consistent even if a panic interrupted a holder: every update is a few inserts.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::locked(&self.state)
     }
 }
 
@@ -153,9 +153,6 @@ impl SessionStore for MemorySessionStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
-
-    adapter_contracts::sessions_suite!(async { Arc::new(MemorySessionStore::default()) });
 
     #[tokio::test]
     async fn purge_drops_expired_families_and_their_tokens() {

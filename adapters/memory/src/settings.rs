@@ -15,16 +15,16 @@ pub struct MemorySettingsStore {
 #[async_trait]
 impl SettingsStore for MemorySettingsStore {
     async fn load_all(&self) -> Result<Vec<StoredSetting>, InfraError> {
-        Ok(self.rows.lock().expect("settings map poisoned").values().cloned().collect())
+        Ok(crate::locked(&self.rows).values().cloned().collect())
     }
 
     async fn put(&self, setting: &StoredSetting) -> Result<(), InfraError> {
-        self.rows.lock().expect("settings map poisoned").insert(setting.key.clone(), setting.clone());
+        crate::locked(&self.rows).insert(setting.key.clone(), setting.clone());
         Ok(())
     }
 
     async fn put_many(&self, settings: &[StoredSetting]) -> Result<(), InfraError> {
-        let mut rows = self.rows.lock().expect("settings map poisoned");
+        let mut rows = crate::locked(&self.rows);
         for setting in settings {
             rows.insert(setting.key.clone(), setting.clone());
         }
@@ -32,15 +32,7 @@ impl SettingsStore for MemorySettingsStore {
     }
 
     async fn delete(&self, key: &str) -> Result<(), InfraError> {
-        self.rows.lock().expect("settings map poisoned").remove(key);
+        crate::locked(&self.rows).remove(key);
         Ok(())
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    adapter_contracts::settings_suite!(async { Arc::new(MemorySettingsStore::default()) });
 }

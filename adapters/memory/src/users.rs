@@ -20,7 +20,7 @@ pub struct MemoryUserRepository {
 
 impl MemoryUserRepository {
     fn with<T>(&self, f: impl FnOnce(&mut HashMap<UserId, User>) -> T) -> T {
-        f(&mut self.users.lock().expect("user map poisoned"))
+        f(&mut crate::locked(&self.users))
     }
 }
 
@@ -145,12 +145,4 @@ impl UserRepository for MemoryUserRepository {
             (before - users.len()) as u64
         }))
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    adapter_contracts::users_suite!(async { Arc::new(MemoryUserRepository::default()) });
 }

@@ -10,7 +10,7 @@ use domain::settings::{SettingKey, SettingType, SettingValue, Settings, Settings
 use domain::{Coded, ErrorKind, InfraError, ValidationError, Violation};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 /// Bus topic announcing that settings changed somewhere.
@@ -89,6 +89,8 @@ pub struct SettingsService {
     bus: Arc<dyn EventBus>,
     clock: Arc<dyn Clock>,
     base: Settings,
+    /// A poisoned lock is read as it is (the workspace's one policy): a snapshot is replaced whole, never
+    /// left half-written.
     snapshot: RwLock<Option<Snapshot>>,
 }
 
@@ -112,7 +114,7 @@ impl SettingsService {
     }
 
     async fn load(&self) -> Result<(Arc<Settings>, Arc<HashMap<String, StoredSetting>>), InfraError> {
-        if let Some(s) = self.snapshot.read().expect("settings snapshot poisoned").as_ref()
+        if let Some(s) = self.snapshot.read().unwrap_or_else(PoisonError::into_inner).as_ref()
             && s.loaded.elapsed() < SNAPSHOT_TTL
         {
             return Ok((s.settings.clone(), s.rows.clone()));
@@ -122,11 +124,11 @@ impl SettingsService {
                 let rows: HashMap<String, StoredSetting> = rows.into_iter().map(|r| (r.key.clone(), r)).collect();
                 let settings = Arc::new(self.overlay(&rows));
                 let rows = Arc::new(rows);
-                *self.snapshot.write().expect("settings snapshot poisoned") =
+                *self.snapshot.write().unwrap_or_else(PoisonError::into_inner) =
                     Some(Snapshot { settings: settings.clone(), rows: rows.clone(), loaded: Instant::now() });
                 Ok((settings, rows))
             }
-            Err(err) => match self.snapshot.read().expect("settings snapshot poisoned").as_ref() {
+            Err(err) => match self.snapshot.read().unwrap_or_else(PoisonError::into_inner).as_ref() {
                 Some(stale) => {
                     tracing::warn!(error = %err, "settings reload failed; serving the previous snapshot");
                     Ok((stale.settings.clone(), stale.rows.clone()))
@@ -152,7 +154,7 @@ impl SettingsService {
 
     /// Drops the snapshot so the next read reloads; called on `settings.changed` events.
     pub fn invalidate(&self) {
-        *self.snapshot.write().expect("settings snapshot poisoned") = None;
+        *self.snapshot.write().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     /// Every setting with its value, default, type and last change, for the admin console.

@@ -37,10 +37,3 @@ impl TaskControl for MemoryTaskControl {
         Ok(locked(&self.paused).values().cloned().collect())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-    adapter_contracts::control_suite!(async { Arc::new(MemoryTaskControl::default()) });
-}

@@ -56,10 +56,3 @@ impl InstanceRegistry for MemoryInstanceRegistry {
         Ok((before - instances.len()) as u64)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-    adapter_contracts::instances_suite!(async { Arc::new(MemoryInstanceRegistry::default()) });
-}

@@ -66,10 +66,3 @@ impl DistributedLock for MemoryLock {
         Ok(true)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-    adapter_contracts::lock_suite!(async { Arc::new(MemoryLock::default()) });
-}

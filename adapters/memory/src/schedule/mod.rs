@@ -11,9 +11,4 @@ pub use instances::MemoryInstanceRegistry;
 pub use lock::MemoryLock;
 pub use runs::MemoryRunStore;
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
-/// Locks a mutex whose data stays consistent even if a holder panicked (every update is a few inserts).
-pub(crate) fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
+pub(crate) use crate::locked;

@@ -154,10 +154,3 @@ impl RunStore for MemoryRunStore {
         Ok(old.len() as u64)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-    adapter_contracts::runs_suite!(async { Arc::new(MemoryRunStore::default()) });
-}
