@@ -10,7 +10,7 @@ use crate::groups::SqlGroupStore;
 use crate::health::SqlHealthProbe;
 use crate::messages::SqlMessageStore;
 use crate::options::{SqlDriver, SqlOptions};
-use crate::runs::SqlRunStore;
+use crate::schedule::SqlRunStore;
 use crate::settings::SqlSettingsStore;
 use crate::users::SqlUserRepository;
 use sea_orm::sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};

@@ -16,7 +16,7 @@ mod messages;
 pub mod migrations;
 mod options;
 mod retry;
-mod runs;
+mod schedule;
 mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -34,6 +34,6 @@ pub use health::SqlHealthProbe;
 pub use messages::SqlMessageStore;
 pub use migrations::{Migrator, migrate};
 pub use options::{SqlDriver, SqlOptions};
-pub use runs::SqlRunStore;
+pub use schedule::SqlRunStore;
 pub use settings::SqlSettingsStore;
 pub use users::SqlUserRepository;
