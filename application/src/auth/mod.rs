@@ -8,5 +8,5 @@ mod throttle;
 
 pub use error::AuthError;
 pub use principal::Principal;
-pub use service::{AuthOptions, AuthService, LoginInput, ProfileChanges, RegisterInput, TokenPair};
+pub use service::{AuthOptions, AuthPorts, AuthService, LoginInput, ProfileChanges, RegisterInput, TokenPair};
 pub use throttle::{RateLimitService, RateLimited, RouteGroup};

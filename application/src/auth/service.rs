@@ -86,20 +86,29 @@ pub struct AuthService {
 /// Window of the per-account, per-IP failed-login counter.
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
+/// The driven ports sign-up, sign-in and sessions work on.
+#[derive(Clone)]
+pub struct AuthPorts {
+    /// Accounts.
+    pub users: Arc<dyn UserRepository>,
+    /// Sessions and refresh-token families.
+    pub sessions: Arc<dyn SessionStore>,
+    /// Password hashing.
+    pub hasher: Arc<dyn PasswordHasher>,
+    /// Access tokens.
+    pub tokens: Arc<dyn TokenIssuer>,
+    /// Refresh tokens.
+    pub refresh: Arc<dyn RefreshTokens>,
+    /// The failed-login counter.
+    pub limiter: Arc<dyn RateLimiter>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+}
+
 impl AuthService {
-    /// Wires the service to its ports.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        users: Arc<dyn UserRepository>,
-        sessions: Arc<dyn SessionStore>,
-        hasher: Arc<dyn PasswordHasher>,
-        tokens: Arc<dyn TokenIssuer>,
-        refresh: Arc<dyn RefreshTokens>,
-        limiter: Arc<dyn RateLimiter>,
-        settings: Arc<SettingsService>,
-        clock: Arc<dyn Clock>,
-        options: AuthOptions,
-    ) -> Self {
+    /// Wires the service to its ports, the settings and the options.
+    pub fn new(ports: AuthPorts, settings: Arc<SettingsService>, options: AuthOptions) -> Self {
+        let AuthPorts { users, sessions, hasher, tokens, refresh, limiter, clock } = ports;
         Self { users, sessions, hasher, tokens, refresh, limiter, settings, clock, options, decoy: OnceLock::new() }
     }
 

@@ -9,7 +9,7 @@ use adapter_memory::{
     MemoryAuditLog, MemoryEventBus, MemoryRateLimiter, MemorySessionStore, MemorySettingsStore, MemoryUserRepository,
 };
 use application::admin::AdminService;
-use application::auth::{AuthOptions, AuthService};
+use application::auth::{AuthOptions, AuthPorts, AuthService};
 use application::settings::SettingsService;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
@@ -103,17 +103,16 @@ impl World {
             refresh_ttl: Duration::from_secs(86_400),
             login_throttle: true,
         };
-        let auth = AuthService::new(
-            users.clone(),
+        let ports = AuthPorts {
+            users: users.clone(),
             sessions,
-            hasher.clone(),
-            Arc::new(tokens),
-            Arc::new(OpaqueRefreshTokens),
-            Arc::new(MemoryRateLimiter::default()),
-            settings,
+            hasher: hasher.clone(),
+            tokens: Arc::new(tokens),
+            refresh: Arc::new(OpaqueRefreshTokens),
+            limiter: Arc::new(MemoryRateLimiter::default()),
             clock,
-            options,
-        );
+        };
+        let auth = AuthService::new(ports, settings, options);
         Self { users, hasher, admin, auth }
     }
 

@@ -4,7 +4,7 @@ use super::{Ports, WiringError};
 use crate::config::AppConfig;
 use adapter_http::{ConsoleOptions, HttpOptions, HttpState};
 use application::admin::{AdminService, DailySeriesService};
-use application::auth::{AuthOptions, AuthService, RateLimitService};
+use application::auth::{AuthOptions, AuthPorts, AuthService, RateLimitService};
 use application::chat::{ChatOptions, ChatPorts, ChatService};
 use application::conversations::ConversationService;
 use application::groups::GroupService;
@@ -137,15 +137,18 @@ impl Services {
                 None
             }
         };
+        let auth_ports = AuthPorts {
+            users: p.users.clone(),
+            sessions: p.sessions.clone(),
+            hasher: p.hasher.clone(),
+            tokens: p.tokens.clone(),
+            refresh: p.refresh.clone(),
+            limiter: p.rate_limiter.clone(),
+            clock: p.clock.clone(),
+        };
         let auth = Arc::new(AuthService::new(
-            p.users.clone(),
-            p.sessions.clone(),
-            p.hasher.clone(),
-            p.tokens.clone(),
-            p.refresh.clone(),
-            p.rate_limiter.clone(),
+            auth_ports,
             settings.clone(),
-            p.clock.clone(),
             AuthOptions {
                 access_ttl: Duration::from_secs(config.auth.access_ttl_secs),
                 refresh_ttl: Duration::from_secs(config.auth.refresh_ttl_secs),

@@ -137,7 +137,6 @@ pub struct RunRecord {
 
 impl RunRecord {
     /// A run starting now, holding a lock with token `fencing`.
-    #[allow(clippy::too_many_arguments)]
     pub fn started(
         task: TaskName,
         fire_time: DateTime<Utc>,
