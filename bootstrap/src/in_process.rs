@@ -4,10 +4,9 @@
 //! test fires them. Never for production: nothing it stores outlives the value.
 
 use crate::config::{AppConfig, ConfigSource, load};
-use crate::scheduler::{memory_ports, options, register_all, task_services};
+use crate::scheduler::{options, register_all, task_services};
 use crate::wiring::{Ports, Services};
 use adapter_jobs::{Engine, Scheduler};
-use adapter_memory::MemoryDailyStats;
 use anyhow::Context;
 use domain::clock::Clock;
 use poem::listener::{Acceptor, Listener, TcpListener};
@@ -64,8 +63,8 @@ impl InProcess {
         let services = Arc::new(Services::new(&config, ports).await?);
 
         let mut scheduler = Scheduler::new(
-            memory_ports(&services),
-            task_services(Arc::new(MemoryDailyStats::default()), &services),
+            crate::scheduler::ports(&services),
+            task_services(&services),
             options(&config),
         );
         register_all(&mut scheduler, config.cron.examples).context("registering cron tasks")?;

@@ -8,12 +8,10 @@ pub use server::CronServer;
 pub use tasks::register_all;
 
 use crate::config::AppConfig;
-use crate::wiring::{Backends, Services};
+use crate::wiring::Services;
 use adapter_jobs::{Engine, SchedulerOptions, SchedulerPorts, TaskServices};
-use adapter_memory::{MemoryInstanceRegistry, MemoryLock, MemoryRunStore, MemoryTaskControl};
 use application::maintenance::MaintenanceService;
 use application::scheduler::{ConsolePorts, CronConsole};
-use domain::stats::DailyStatsStore;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,40 +49,17 @@ pub fn options(config: &AppConfig) -> SchedulerOptions {
     }
 }
 
-/// Locks, heartbeats and pause state in Redis when configured (any number of instances), in process memory
-/// otherwise (one instance only); run history always in SQL.
-pub fn ports(backends: &Backends, services: &Services) -> SchedulerPorts {
-    let clock = services.ports.clock.clone();
-    let runs = Arc::new(backends.sql.run_store());
-    match &backends.redis {
-        Some(redis) => SchedulerPorts {
-            lock: Arc::new(redis.distributed_lock()),
-            runs,
-            instances: Arc::new(redis.instance_registry()),
-            control: Arc::new(redis.task_control()),
-            clock,
-        },
-        None => {
-            tracing::warn!(target: "cron", "no redis section: tick locks live in this process; run one scheduler instance only");
-            SchedulerPorts {
-                lock: Arc::new(MemoryLock::default()),
-                runs,
-                instances: Arc::new(MemoryInstanceRegistry::default()),
-                control: Arc::new(MemoryTaskControl::default()),
-                clock,
-            }
-        }
-    }
-}
-
-/// Every scheduler port in process memory (`exchange openapi --cron`, in-process tests).
-pub fn memory_ports(services: &Services) -> SchedulerPorts {
+/// The scheduler's ports: the locks, heartbeats and pause state the wiring chose for the whole process
+/// (Redis when configured, any number of instances; memory otherwise, one instance only) and the run
+/// history the dashboard reads too.
+pub fn ports(services: &Services) -> SchedulerPorts {
+    let p = &services.ports;
     SchedulerPorts {
-        lock: Arc::new(MemoryLock::default()),
-        runs: Arc::new(MemoryRunStore::default()),
-        instances: Arc::new(MemoryInstanceRegistry::default()),
-        control: Arc::new(MemoryTaskControl::default()),
-        clock: services.ports.clock.clone(),
+        lock: p.lock.clone(),
+        runs: p.runs.clone(),
+        instances: p.instances.clone(),
+        control: p.control.clone(),
+        clock: p.clock.clone(),
     }
 }
 
@@ -104,14 +79,14 @@ pub fn console(engine: &Arc<Engine>, services: &Services) -> Arc<CronConsole> {
     ))
 }
 
-/// What tasks receive: the process's services and ports, built once (`daily_stats` is the SQL store in
-/// production).
-pub fn task_services(daily_stats: Arc<dyn DailyStatsStore>, services: &Services) -> TaskServices {
+/// What tasks receive: the process's services and ports, built once (the daily roll-up writes where the
+/// dashboard reads).
+pub fn task_services(services: &Services) -> TaskServices {
     let p = &services.ports;
     let maintenance = Arc::new(MaintenanceService::new(
         p.users.clone(),
         p.sessions.clone(),
-        daily_stats,
+        p.daily_stats.clone(),
         services.settings.clone(),
         p.clock.clone(),
     ));

@@ -24,9 +24,12 @@ pub struct CronServer {
 impl CronServer {
     /// Registers the tasks and binds the web port.
     pub async fn build(config: &AppConfig, backends: &Backends, services: &Services) -> anyhow::Result<Self> {
+        if backends.redis.is_none() {
+            tracing::warn!(target: "cron", "no redis section: tick locks live in this process; run one scheduler instance only");
+        }
         let mut scheduler = Scheduler::new(
-            ports(backends, services),
-            task_services(Arc::new(backends.sql.daily_stats_store()), services),
+            ports(services),
+            task_services(services),
             options(config),
         );
         register_all(&mut scheduler, config.cron.examples).context("registering cron tasks")?;

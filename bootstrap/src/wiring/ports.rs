@@ -9,6 +9,7 @@ use adapter_memory::{
     MemoryUserRepository,
 };
 use adapter_memory::{MemoryDailyStats, MemoryRunStore};
+use adapter_memory::{MemoryInstanceRegistry, MemoryLock, MemoryTaskControl};
 use domain::audit::AuditLog;
 use domain::bus::EventBus;
 use domain::cache::Cache;
@@ -16,7 +17,7 @@ use domain::chat::{ConversationStore, GroupStore, MessageStore, PresenceStore, S
 use domain::clock::{Clock, SystemClock};
 use domain::health::HealthProbe;
 use domain::rate_limit::RateLimiter;
-use domain::schedule::RunStore;
+use domain::schedule::{DistributedLock, InstanceRegistry, RunStore, TaskControl};
 use domain::session::{RefreshTokens, SessionStore};
 use domain::settings::SettingsStore;
 use domain::stats::DailyStatsStore;
@@ -65,6 +66,12 @@ pub struct Ports {
     pub daily_stats: Arc<dyn DailyStatsStore>,
     /// Scheduler run history (the dashboard's task success rate).
     pub runs: Arc<dyn RunStore>,
+    /// The scheduler's tick locks: Redis when configured (one run per tick across instances), memory otherwise.
+    pub lock: Arc<dyn DistributedLock>,
+    /// Scheduler instance heartbeats: Redis when configured, memory otherwise.
+    pub instances: Arc<dyn InstanceRegistry>,
+    /// Paused tasks: Redis when configured, memory otherwise.
+    pub control: Arc<dyn TaskControl>,
 }
 
 /// The two crypto ports, built from the `auth` section.
@@ -73,7 +80,8 @@ struct Crypto {
     tokens: Arc<dyn TokenIssuer>,
 }
 
-/// The ports that must be shared between instances: Redis when configured, process memory otherwise.
+/// The ports that must be shared between instances, the API's and the scheduler's alike: Redis when
+/// configured, process memory otherwise. This is the one place that choice is made.
 struct SharedState {
     sessions: Arc<dyn SessionStore>,
     rate_limiter: Arc<dyn RateLimiter>,
@@ -81,6 +89,9 @@ struct SharedState {
     bus: Arc<dyn EventBus>,
     sequences: Arc<dyn SequenceAllocator>,
     presence: Arc<dyn PresenceStore>,
+    lock: Arc<dyn DistributedLock>,
+    instances: Arc<dyn InstanceRegistry>,
+    control: Arc<dyn TaskControl>,
 }
 
 impl SharedState {
@@ -92,6 +103,23 @@ impl SharedState {
             bus: Arc::new(MemoryEventBus::default()),
             sequences: Arc::new(MemorySequenceAllocator::default()),
             presence: Arc::new(MemoryPresenceStore::default()),
+            lock: Arc::new(MemoryLock::default()),
+            instances: Arc::new(MemoryInstanceRegistry::default()),
+            control: Arc::new(MemoryTaskControl::default()),
+        }
+    }
+
+    fn redis(redis: &adapter_redis::RedisBackend) -> Self {
+        Self {
+            sessions: Arc::new(redis.session_store()),
+            rate_limiter: Arc::new(redis.rate_limiter()),
+            cache: Arc::new(redis.cache()),
+            bus: Arc::new(redis.event_bus()),
+            sequences: Arc::new(redis.sequence_allocator()),
+            presence: Arc::new(redis.presence_store()),
+            lock: Arc::new(redis.distributed_lock()),
+            instances: Arc::new(redis.instance_registry()),
+            control: Arc::new(redis.task_control()),
         }
     }
 }
@@ -120,14 +148,7 @@ impl Ports {
         let shared = match &backends.redis {
             Some(redis) => {
                 probes.push(Arc::new(redis.health_probe()));
-                SharedState {
-                    sessions: Arc::new(redis.session_store()),
-                    rate_limiter: Arc::new(redis.rate_limiter()),
-                    cache: Arc::new(redis.cache()),
-                    bus: Arc::new(redis.event_bus()),
-                    sequences: Arc::new(redis.sequence_allocator()),
-                    presence: Arc::new(redis.presence_store()),
-                }
+                SharedState::redis(redis)
             }
             None => SharedState::in_memory(),
         };
@@ -158,6 +179,9 @@ impl Ports {
             probes,
             daily_stats: Arc::new(sql.daily_stats_store()),
             runs: Arc::new(sql.run_store()),
+            lock: shared.lock,
+            instances: shared.instances,
+            control: shared.control,
         })
     }
 
@@ -185,6 +209,9 @@ impl Ports {
             probes: Vec::new(),
             daily_stats: Arc::new(MemoryDailyStats::default()),
             runs: Arc::new(MemoryRunStore::default()),
+            lock: shared.lock,
+            instances: shared.instances,
+            control: shared.control,
         })
     }
 }
