@@ -8,8 +8,10 @@
 
 use crate::connect::{MongoBackend, connect};
 use crate::options::MongoOptions;
-use std::ops::Deref;
 use std::sync::Arc;
+
+use adapter_support::Cleanup;
+pub use adapter_support::Scoped;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Environment variable naming the test server, e.g. `mongodb://127.0.0.1:27017/?directConnection=true`.
@@ -39,6 +41,7 @@ pub fn options() -> MongoOptions {
 /// One test's database: a connected backend (indexes created), dropped afterwards.
 pub struct TestMongo {
     backend: MongoBackend,
+    options: MongoOptions,
     cleanup: Arc<Cleanup>,
 }
 
@@ -49,7 +52,16 @@ impl TestMongo {
         let backend = connect(&options).await.unwrap_or_else(|e| {
             panic!("these tests need MongoDB at {}: {e} ({:?})", options.redacted_uri(), std::error::Error::source(&e))
         });
-        Self { backend, cleanup: Arc::new(Cleanup { options }) }
+        let cleanup = {
+            let options = options.clone();
+            Cleanup::new(format!("test database {:?}", options.database), move || async move {
+                let backend = crate::connect::connect_lazy(&options).await.map_err(|e| e.to_string())?;
+                let dropped = backend.database().drop().await.map_err(|e| e.to_string());
+                backend.shutdown().await;
+                dropped
+            })
+        };
+        Self { backend, options, cleanup }
     }
 
     /// The backend on this test's database.
@@ -59,51 +71,11 @@ impl TestMongo {
 
     /// The options used, database name included.
     pub fn options(&self) -> &MongoOptions {
-        &self.cleanup.options
+        &self.options
     }
 
     /// Wraps `value` so the database is dropped only after it (and every other wrapped value) is dropped.
     pub fn scoped<T>(&self, value: T) -> Scoped<T> {
-        Scoped { value, _cleanup: self.cleanup.clone() }
-    }
-}
-
-/// A value that keeps its test's database alive; derefs to the value.
-pub struct Scoped<T> {
-    value: T,
-    _cleanup: Arc<Cleanup>,
-}
-
-impl<T> Deref for Scoped<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.value
-    }
-}
-
-/// Drops the database when dropped, on a thread of its own (Drop cannot await, and the test's runtime may
-/// be single-threaded).
-struct Cleanup {
-    options: MongoOptions,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let options = self.options.clone();
-        let outcome = std::thread::spawn(move || {
-            let runtime =
-                tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-            runtime.block_on(async {
-                let backend = crate::connect::connect_lazy(&options).await.map_err(|e| e.to_string())?;
-                let dropped = backend.database().drop().await.map_err(|e| e.to_string());
-                backend.shutdown().await;
-                dropped
-            })
-        })
-        .join();
-        if !matches!(outcome, Ok(Ok(()))) {
-            eprintln!("warning: could not drop test database {:?}: {outcome:?}", self.options.database);
-        }
+        Scoped::new(value, self.cleanup.clone())
     }
 }

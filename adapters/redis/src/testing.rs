@@ -12,9 +12,11 @@ use crate::error::infra;
 use domain::InfraError;
 use fred::prelude::{ClientLike, KeysInterface, Value};
 use fred::types::{ClusterHash, CustomCommand};
-use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
+
+use adapter_support::Cleanup;
+pub use adapter_support::Scoped;
 
 /// Environment variable naming the test server.
 pub const URL_ENV: &str = "EXCHANGE_TEST_REDIS_URL";
@@ -58,6 +60,7 @@ pub async fn connect_or_fail(options: &RedisOptions) -> RedisBackend {
 /// One test's corner of the shared server: a backend under a fresh prefix, cleaned up when done.
 pub struct TestRedis {
     backend: RedisBackend,
+    options: RedisOptions,
     cleanup: Arc<Cleanup>,
 }
 
@@ -66,7 +69,16 @@ impl TestRedis {
     pub async fn start() -> Self {
         let options = options(&unique_prefix());
         let backend = connect_or_fail(&options).await;
-        Self { backend, cleanup: Arc::new(Cleanup { options }) }
+        let cleanup = {
+            let options = options.clone();
+            Cleanup::new(format!("the Redis keys under {:?}", options.key_prefix), move || async move {
+                let backend = connect(&options).await.map_err(|e| e.to_string())?;
+                let deleted = delete_prefix(&backend).await.map(drop).map_err(|e| e.to_string());
+                backend.shutdown().await;
+                deleted
+            })
+        };
+        Self { backend, options, cleanup }
     }
 
     /// The backend under this test's prefix.
@@ -76,57 +88,17 @@ impl TestRedis {
 
     /// The options used, prefix included (to build more instances or a deliberately broken one).
     pub fn options(&self) -> &RedisOptions {
-        &self.cleanup.options
+        &self.options
     }
 
     /// A second, independent backend (its own connections) on the same prefix: another "instance".
     pub async fn another_instance(&self) -> RedisBackend {
-        connect_or_fail(&self.cleanup.options).await
+        connect_or_fail(&self.options).await
     }
 
     /// Wraps `value` so that the prefix is cleaned only after it (and every other wrapped value) is dropped.
     pub fn scoped<T>(&self, value: T) -> Scoped<T> {
-        Scoped { value, _cleanup: self.cleanup.clone() }
-    }
-}
-
-/// A value that keeps its test's Redis prefix alive; derefs to the value.
-pub struct Scoped<T> {
-    value: T,
-    _cleanup: Arc<Cleanup>,
-}
-
-impl<T> Deref for Scoped<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.value
-    }
-}
-
-/// Deletes every key under the prefix when dropped, on a thread of its own (Drop cannot await, and the test's
-/// runtime may be single-threaded).
-struct Cleanup {
-    options: RedisOptions,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let options = self.options.clone();
-        let outcome = std::thread::spawn(move || {
-            let runtime =
-                tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-            runtime.block_on(async {
-                let backend = connect(&options).await.map_err(|e| e.to_string())?;
-                let deleted = delete_prefix(&backend).await.map_err(|e| e.to_string());
-                backend.shutdown().await;
-                deleted
-            })
-        })
-        .join();
-        if !matches!(outcome, Ok(Ok(_))) {
-            eprintln!("warning: could not delete Redis keys under {:?}: {outcome:?}", self.options.key_prefix);
-        }
+        Scoped::new(value, self.cleanup.clone())
     }
 }
 
