@@ -4,8 +4,8 @@ use super::*;
 use crate::chat::{ChatOptions, ChatPorts, ChatService};
 use crate::settings::SettingsService;
 use adapter_memory::{
-    MemoryAuditLog, MemoryConversationStore, MemoryEventBus, MemoryGroupStore, MemoryMessageStore, MemoryPresenceStore,
-    MemorySequenceAllocator, MemorySettingsStore, MemoryUserRepository,
+    MemoryConversationStore, MemoryEventBus, MemoryGroupStore, MemoryMessageStore, MemoryPorts, MemoryPresenceStore,
+    MemorySequenceAllocator, MemoryUserRepository,
 };
 use chrono::{DateTime, Utc};
 use domain::chat::{
@@ -41,20 +41,9 @@ impl Fixture {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let mut base = Settings::default();
         base.set(SettingKey::GroupMemberLimit, SettingValue::Integer(limit));
-        let settings = Arc::new(SettingsService::new(
-            Arc::new(MemorySettingsStore::default()),
-            Arc::new(MemoryAuditLog::default()),
-            Arc::new(MemoryEventBus::default()),
-            clock.clone(),
-            base,
-        ));
-        let users = Arc::new(MemoryUserRepository::default());
-        let groups = Arc::new(MemoryGroupStore::default());
-        let messages = Arc::new(MemoryMessageStore::default());
-        let sequences = Arc::new(MemorySequenceAllocator::default());
-        let conversations = Arc::new(MemoryConversationStore::default());
-        let bus = Arc::new(MemoryEventBus::default());
-        let presence = Arc::new(MemoryPresenceStore::default());
+        let m = MemoryPorts::default();
+        let settings = Arc::new(SettingsService::new(m.settings, m.audit.clone(), m.bus.clone(), clock.clone(), base));
+        let MemoryPorts { users, groups, messages, sequences, conversations, bus, presence, audit, .. } = m;
         let chat = Arc::new(ChatService::new(
             ChatPorts {
                 users: users.clone(),
@@ -64,7 +53,7 @@ impl Fixture {
                 sequences: sequences.clone(),
                 presence: presence.clone(),
                 bus: bus.clone(),
-                audit: Arc::new(MemoryAuditLog::default()),
+                audit,
                 clock: clock.clone(),
             },
             ChatOptions::default(),

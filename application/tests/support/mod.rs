@@ -5,9 +5,7 @@
 #![allow(dead_code)]
 
 use adapter_crypto::{OpaqueRefreshTokens, PasetoIssuer, generate_secret_key};
-use adapter_memory::{
-    MemoryAuditLog, MemoryEventBus, MemoryRateLimiter, MemorySessionStore, MemorySettingsStore, MemoryUserRepository,
-};
+use adapter_memory::{MemoryPorts, MemoryUserRepository};
 use application::admin::AdminService;
 use application::auth::{AuthOptions, AuthPorts, AuthService};
 use application::settings::SettingsService;
@@ -85,17 +83,9 @@ impl World {
     /// Fresh stores, default settings.
     pub fn new() -> Self {
         let clock: Arc<dyn Clock> = Arc::new(Fixed);
-        let users = Arc::new(MemoryUserRepository::default());
-        let sessions = Arc::new(MemorySessionStore::default());
-        let audit = Arc::new(MemoryAuditLog::default());
+        let MemoryPorts { users, sessions, audit, settings, bus, rate_limiter, .. } = MemoryPorts::default();
         let hasher = Arc::new(CountingHasher::default());
-        let settings = Arc::new(SettingsService::new(
-            Arc::new(MemorySettingsStore::default()),
-            audit.clone(),
-            Arc::new(MemoryEventBus::default()),
-            clock.clone(),
-            Settings::default(),
-        ));
+        let settings = Arc::new(SettingsService::new(settings, audit.clone(), bus, clock.clone(), Settings::default()));
         let admin = AdminService::new(users.clone(), sessions.clone(), hasher.clone(), audit, clock.clone());
         let tokens = PasetoIssuer::new(&generate_secret_key(), &[]).expect("fresh key");
         let options = AuthOptions {
@@ -109,7 +99,7 @@ impl World {
             hasher: hasher.clone(),
             tokens: Arc::new(tokens),
             refresh: Arc::new(OpaqueRefreshTokens),
-            limiter: Arc::new(MemoryRateLimiter::default()),
+            limiter: rate_limiter,
             clock,
         };
         let auth = AuthService::new(ports, settings, options);

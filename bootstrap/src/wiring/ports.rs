@@ -3,13 +3,7 @@
 use super::{Backends, WiringError};
 use crate::config::AppConfig;
 use adapter_crypto::{Argon2Hasher, HasherOptions, OpaqueRefreshTokens, PasetoIssuer};
-use adapter_memory::{
-    MemoryAuditLog, MemoryCache, MemoryConversationStore, MemoryEventBus, MemoryGroupStore, MemoryMessageStore,
-    MemoryPresenceStore, MemoryRateLimiter, MemorySequenceAllocator, MemorySessionStore, MemorySettingsStore,
-    MemoryUserRepository,
-};
-use adapter_memory::{MemoryDailyStats, MemoryRunStore};
-use adapter_memory::{MemoryInstanceRegistry, MemoryLock, MemoryTaskControl};
+use adapter_memory::MemoryPorts;
 use domain::audit::AuditLog;
 use domain::bus::EventBus;
 use domain::cache::Cache;
@@ -95,17 +89,17 @@ struct SharedState {
 }
 
 impl SharedState {
-    fn in_memory() -> Self {
+    fn in_memory(m: &MemoryPorts) -> Self {
         Self {
-            sessions: Arc::new(MemorySessionStore::default()),
-            rate_limiter: Arc::new(MemoryRateLimiter::default()),
-            cache: Arc::new(MemoryCache::default()),
-            bus: Arc::new(MemoryEventBus::default()),
-            sequences: Arc::new(MemorySequenceAllocator::default()),
-            presence: Arc::new(MemoryPresenceStore::default()),
-            lock: Arc::new(MemoryLock::default()),
-            instances: Arc::new(MemoryInstanceRegistry::default()),
-            control: Arc::new(MemoryTaskControl::default()),
+            sessions: m.sessions.clone(),
+            rate_limiter: m.rate_limiter.clone(),
+            cache: m.cache.clone(),
+            bus: m.bus.clone(),
+            sequences: m.sequences.clone(),
+            presence: m.presence.clone(),
+            lock: m.lock.clone(),
+            instances: m.instances.clone(),
+            control: m.control.clone(),
         }
     }
 
@@ -150,7 +144,7 @@ impl Ports {
                 probes.push(Arc::new(redis.health_probe()));
                 SharedState::redis(redis)
             }
-            None => SharedState::in_memory(),
+            None => SharedState::in_memory(&MemoryPorts::default()),
         };
         let messages: Arc<dyn MessageStore> = match &backends.mongo {
             Some(mongo) => {
@@ -188,27 +182,28 @@ impl Ports {
     /// Everything in memory: for `exchange openapi` and in-process tests.
     pub fn in_memory(config: &AppConfig) -> Result<Self, WiringError> {
         let Crypto { hasher, tokens } = crypto(config)?;
-        let shared = SharedState::in_memory();
+        let m = MemoryPorts::default();
+        let shared = SharedState::in_memory(&m);
         Ok(Self {
             clock: Arc::new(SystemClock),
-            settings: Arc::new(MemorySettingsStore::default()),
-            users: Arc::new(MemoryUserRepository::default()),
+            settings: m.settings,
+            users: m.users,
             sessions: shared.sessions,
-            audit: Arc::new(MemoryAuditLog::default()),
+            audit: m.audit,
             rate_limiter: shared.rate_limiter,
             cache: shared.cache,
             bus: shared.bus,
             hasher,
             tokens,
             refresh: Arc::new(OpaqueRefreshTokens),
-            messages: Arc::new(MemoryMessageStore::default()),
-            groups: Arc::new(MemoryGroupStore::default()),
-            conversations: Arc::new(MemoryConversationStore::default()),
+            messages: m.messages,
+            groups: m.groups,
+            conversations: m.conversations,
             sequences: shared.sequences,
             presence: shared.presence,
             probes: Vec::new(),
-            daily_stats: Arc::new(MemoryDailyStats::default()),
-            runs: Arc::new(MemoryRunStore::default()),
+            daily_stats: m.daily_stats,
+            runs: m.runs,
             lock: shared.lock,
             instances: shared.instances,
             control: shared.control,

@@ -3,11 +3,7 @@
 
 use adapter_crypto::{Argon2Hasher, HasherOptions};
 use adapter_jobs::TaskServices;
-use adapter_memory::{
-    MemoryAuditLog, MemoryCache, MemoryConversationStore, MemoryDailyStats, MemoryEventBus, MemoryGroupStore,
-    MemoryMessageStore, MemoryPresenceStore, MemorySequenceAllocator, MemorySessionStore, MemorySettingsStore,
-    MemoryUserRepository,
-};
+use adapter_memory::{MemoryPorts, MemoryPresenceStore, MemoryUserRepository};
 use application::admin::AdminService;
 use application::chat::{ChatOptions, ChatPorts, ChatService};
 use application::conversations::ConversationService;
@@ -28,16 +24,10 @@ pub struct World {
 /// Every task service over fresh in-memory ports, on the system clock.
 pub fn world() -> World {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let users = Arc::new(MemoryUserRepository::default());
-    let sessions = Arc::new(MemorySessionStore::default());
-    let audit = Arc::new(MemoryAuditLog::default());
-    let bus = Arc::new(MemoryEventBus::default());
-    let groups = Arc::new(MemoryGroupStore::default());
-    let conversations = Arc::new(MemoryConversationStore::default());
-    let messages = Arc::new(MemoryMessageStore::default());
-    let presence = Arc::new(MemoryPresenceStore::default());
+    let m = MemoryPorts::default();
+    let MemoryPorts { users, sessions, audit, bus, groups, conversations, messages, presence, .. } = m.clone();
     let settings = Arc::new(SettingsService::new(
-        Arc::new(MemorySettingsStore::default()),
+        m.settings.clone(),
         audit.clone(),
         bus.clone(),
         clock.clone(),
@@ -50,7 +40,7 @@ pub fn world() -> World {
     let maintenance = Arc::new(MaintenanceService::new(
         users.clone(),
         sessions.clone(),
-        Arc::new(MemoryDailyStats::default()),
+        m.daily_stats.clone(),
         settings.clone(),
         clock.clone(),
     ));
@@ -60,7 +50,7 @@ pub fn world() -> World {
             groups: groups.clone(),
             conversations: conversations.clone(),
             messages: messages.clone(),
-            sequences: Arc::new(MemorySequenceAllocator::default()),
+            sequences: m.sequences.clone(),
             presence: presence.clone(),
             bus: bus.clone(),
             audit: audit.clone(),
@@ -96,7 +86,7 @@ pub fn world() -> World {
         chat,
         groups: group_service,
         conversations: conversation_service,
-        cache: Arc::new(MemoryCache::default()),
+        cache: m.cache.clone(),
         bus,
     };
     World { services, presence, users }
