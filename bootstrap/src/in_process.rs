@@ -62,11 +62,8 @@ impl InProcess {
         }
         let services = Arc::new(Services::new(&config, ports).await?);
 
-        let mut scheduler = Scheduler::new(
-            crate::scheduler::ports(&services),
-            task_services(&services),
-            options(&config),
-        );
+        let mut scheduler =
+            Scheduler::new(crate::scheduler::ports(&services), task_services(&services), options(&config));
         register_all(&mut scheduler, config.cron.examples).context("registering cron tasks")?;
         let engine = scheduler.build();
 

@@ -27,11 +27,7 @@ impl CronServer {
         if backends.redis.is_none() {
             tracing::warn!(target: "cron", "no redis section: tick locks live in this process; run one scheduler instance only");
         }
-        let mut scheduler = Scheduler::new(
-            ports(services),
-            task_services(services),
-            options(config),
-        );
+        let mut scheduler = Scheduler::new(ports(services), task_services(services), options(config));
         register_all(&mut scheduler, config.cron.examples).context("registering cron tasks")?;
         let engine = scheduler.build();
         let console = console(&engine, services);
