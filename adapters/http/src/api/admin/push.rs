@@ -3,6 +3,7 @@
 
 use crate::api::ApiTags;
 use crate::api::fields::NoticeText;
+use crate::api::fields::raw_value;
 use crate::api::json_body::JsonBody;
 use crate::api::security::AdminAuth;
 use crate::edge::RequestContext;
@@ -61,9 +62,7 @@ struct PushRequest {
 /// A push names a target for the `user` and `group` scopes and none for `online`: two shapes, so the
 /// document states the request as a `oneOf` of them, next to the handler that tells them apart.
 impl Type for PushRequest {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
+    raw_value!(Self);
 
     fn name() -> Cow<'static, str> {
         "PushRequest".into()
@@ -113,14 +112,6 @@ impl Type for PushRequest {
                 ..MetaSchema::ANY
             }
         });
-    }
-
-    fn as_raw_value(&self) -> Option<&Self> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
     }
 }
 

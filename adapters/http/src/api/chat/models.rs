@@ -1,6 +1,7 @@
 //! Chat shapes on the wire: groups, members, messages, conversations, read state and presence, each with
 //! the example the docs show.
 
+use crate::api::fields::raw_value;
 use crate::api::fields::{GroupNameText, Text};
 use chrono::{DateTime, TimeZone, Utc};
 use domain::chat::{ConversationId, Group, GroupMember, MemberRole, Message, MessageKind};
@@ -262,9 +263,7 @@ pub struct AddMemberRequest {
 pub struct AddedRoleDto(pub MemberRoleDto);
 
 impl Type for AddedRoleDto {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
+    raw_value!(Self);
 
     fn name() -> Cow<'static, str> {
         "AddedRole".into()
@@ -273,14 +272,6 @@ impl Type for AddedRoleDto {
     fn schema_ref() -> MetaSchemaRef {
         let roles = application::groups::ADDABLE_ROLES.iter().filter_map(|r| MemberRoleDto::from(*r).to_json());
         MetaSchemaRef::Inline(Box::new(MetaSchema { enum_items: roles.collect(), ..MetaSchema::new("string") }))
-    }
-
-    fn as_raw_value(&self) -> Option<&Self> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
     }
 }
 

@@ -6,6 +6,38 @@
 //! the check (the domain type's own parse). A refusal is named by its JSON path ([`super::json_body`]), so
 //! `current_password` and `new_password` are named as the client sent them.
 
+/// The part of poem-openapi's `Type` every type here writes alike: required, and its own raw value
+/// (`self`) or one of its fields (`String, 0`), for poem's validators.
+macro_rules! raw_value {
+    (Self) => {
+        const IS_REQUIRED: bool = true;
+        type RawValueType = Self;
+        type RawElementValueType = Self;
+
+        fn as_raw_value(&self) -> Option<&Self> {
+            Some(self)
+        }
+
+        fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
+            Box::new(self.as_raw_value().into_iter())
+        }
+    };
+    ($raw:ty, $field:tt) => {
+        const IS_REQUIRED: bool = true;
+        type RawValueType = $raw;
+        type RawElementValueType = $raw;
+
+        fn as_raw_value(&self) -> Option<&$raw> {
+            Some(&self.$field)
+        }
+
+        fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a $raw> + 'a> {
+            Box::new(self.as_raw_value().into_iter())
+        }
+    };
+}
+pub(crate) use raw_value;
+
 mod params;
 pub(crate) mod pattern;
 mod settings;
@@ -65,9 +97,7 @@ impl<R: Rule> fmt::Debug for Text<R> {
 }
 
 impl<R: Rule> Type for Text<R> {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = String;
-    type RawElementValueType = String;
+    raw_value!(String, 0);
 
     fn name() -> Cow<'static, str> {
         "string".into()
@@ -75,14 +105,6 @@ impl<R: Rule> Type for Text<R> {
 
     fn schema_ref() -> MetaSchemaRef {
         MetaSchemaRef::Inline(Box::new(R::schema()))
-    }
-
-    fn as_raw_value(&self) -> Option<&String> {
-        Some(&self.0)
-    }
-
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a String> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
     }
 }
 

@@ -12,9 +12,7 @@ use std::borrow::Cow;
 pub struct Bounded<const MIN: u32, const MAX: u32>(pub u32);
 
 impl<const MIN: u32, const MAX: u32> Type for Bounded<MIN, MAX> {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = u32;
-    type RawElementValueType = u32;
+    raw_value!(u32, 0);
 
     fn name() -> Cow<'static, str> {
         "integer_uint32".into()
@@ -26,14 +24,6 @@ impl<const MIN: u32, const MAX: u32> Type for Bounded<MIN, MAX> {
             maximum: Some(f64::from(MAX)),
             ..MetaSchema::new_with_format("integer", "uint32")
         }))
-    }
-
-    fn as_raw_value(&self) -> Option<&u32> {
-        Some(&self.0)
-    }
-
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a u32> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
     }
 }
 
@@ -48,9 +38,7 @@ impl<const MIN: u32, const MAX: u32> ParseFromParameter for Bounded<MIN, MAX> {
 pub struct SettingKeyParam(pub SettingKey);
 
 impl Type for SettingKeyParam {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
+    raw_value!(Self);
 
     fn name() -> Cow<'static, str> {
         "SettingKey".into()
@@ -59,14 +47,6 @@ impl Type for SettingKeyParam {
     fn schema_ref() -> MetaSchemaRef {
         let keys = SettingKey::ALL.iter().map(|k| k.as_str().into()).collect();
         MetaSchemaRef::Inline(Box::new(MetaSchema { enum_items: keys, ..MetaSchema::new("string") }))
-    }
-
-    fn as_raw_value(&self) -> Option<&Self> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
     }
 }
 
@@ -86,9 +66,7 @@ const UUID: &str = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
 pub struct ConversationIdParam(pub String);
 
 impl Type for ConversationIdParam {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = String;
-    type RawElementValueType = String;
+    raw_value!(String, 0);
 
     fn name() -> Cow<'static, str> {
         "string".into()
@@ -97,14 +75,6 @@ impl Type for ConversationIdParam {
     fn schema_ref() -> MetaSchemaRef {
         let pattern = format!("^(d:{UUID}:{UUID}|g:{UUID})$");
         MetaSchemaRef::Inline(Box::new(MetaSchema { pattern: Some(pattern), ..MetaSchema::new("string") }))
-    }
-
-    fn as_raw_value(&self) -> Option<&String> {
-        Some(&self.0)
-    }
-
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a String> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
     }
 }
 

@@ -38,9 +38,7 @@ fn value_schema(key: SettingKey) -> MetaSchema {
 }
 
 impl Type for SettingValues {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
+    raw_value!(Self);
 
     fn name() -> Cow<'static, str> {
         "SettingValues".into()
@@ -55,14 +53,6 @@ impl Type for SettingValues {
             max_properties: Some(SettingKey::ALL.len()),
             ..MetaSchema::new("object")
         }))
-    }
-
-    fn as_raw_value(&self) -> Option<&Self> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
     }
 }
 
