@@ -80,6 +80,7 @@ impl InProcess {
         // The WebSocket gateway as `serve` builds it; its background loops end with `stop`.
         let gateway = services.gateway(&config, stop.clone()).await;
         tokio::spawn(gateway.clone().sweep_presence());
+        tokio::spawn(gateway.clone().complete_abandoned_sends());
         tokio::spawn(gateway.clone().drain(Duration::from_secs(5)));
         let endpoint = poem::Route::new()
             .at(&config.server.ws_path, adapter_ws::endpoint(gateway))

@@ -23,6 +23,7 @@ mod schedule;
 mod sequence;
 mod sessions;
 mod settings;
+mod timer;
 mod users;
 
 pub use audit::MemoryAuditLog;
@@ -39,6 +40,7 @@ pub use schedule::{MemoryInstanceRegistry, MemoryLock, MemoryRunStore, MemoryTas
 pub use sequence::MemorySequenceAllocator;
 pub use sessions::MemorySessionStore;
 pub use settings::MemorySettingsStore;
+pub use timer::TokioTimer;
 pub use users::MemoryUserRepository;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -55,6 +55,7 @@ impl Fixture {
                 bus: bus.clone(),
                 audit,
                 clock: clock.clone(),
+                timer: Arc::new(adapter_memory::TokioTimer),
             },
             ChatOptions::default(),
         ));

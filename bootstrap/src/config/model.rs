@@ -368,6 +368,11 @@ pub struct WsConfig {
     pub session_check_secs: u64,
     /// Most messages replayed per conversation by one `sync`.
     pub sync_max_messages: u32,
+    /// Lease of a conversation's seq reservation (milliseconds): after an instance dies mid-send, another
+    /// instance takes the conversation over within this. A live sender renews it while its write runs.
+    pub seq_lease_ms: u64,
+    /// How long a send waits for a busy conversation's seq before answering `chat.busy` (milliseconds).
+    pub seq_wait_ms: u64,
 }
 
 /// Declares the spellings a config enum accepts and deserializes it through them ([`Named`]).

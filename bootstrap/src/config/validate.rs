@@ -138,6 +138,8 @@ pub(super) fn validate(c: &AppConfig) -> Result<(), ConfigError> {
     range(w.auth_timeout_secs, 1, 600, "ws.auth_timeout_secs")?;
     range(w.session_check_secs, 1, 3600, "ws.session_check_secs")?;
     range(w.sync_max_messages, 1, 100_000, "ws.sync_max_messages")?;
+    range(w.seq_lease_ms, 50, 60_000, "ws.seq_lease_ms")?;
+    range(w.seq_wait_ms, 0, 60_000, "ws.seq_wait_ms")?;
 
     let l = &c.log;
     require(

@@ -73,12 +73,14 @@ fn chat_service(config: &AppConfig, p: &Ports) -> ChatService {
             bus: p.bus.clone(),
             audit: p.audit.clone(),
             clock: p.clock.clone(),
+            timer: Arc::new(adapter_memory::TokioTimer),
         },
         ChatOptions {
             max_body_bytes: ws.max_body_bytes,
             sync_max_messages: ws.sync_max_messages,
             presence_ttl: Duration::from_secs(ws.presence_ttl_secs),
-            ..ChatOptions::default()
+            seq_lease: Duration::from_millis(ws.seq_lease_ms),
+            seq_wait: Duration::from_millis(ws.seq_wait_ms),
         },
     )
 }
@@ -96,6 +98,7 @@ fn ws_options(config: &AppConfig) -> adapter_ws::WsOptions {
         auth_timeout: Duration::from_secs(ws.auth_timeout_secs),
         heartbeat: Duration::from_secs(ws.heartbeat_secs),
         session_check: Duration::from_secs(ws.session_check_secs),
+        ..adapter_ws::WsOptions::default()
     }
 }
 
