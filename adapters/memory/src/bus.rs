@@ -4,7 +4,7 @@
 //! `publish` snapshots the topic's handlers and queues the event; one dispatcher task per hub calls the
 //! handlers in queue order, so events keep publish order and handlers never run on the publisher's task.
 
-use crate::delivery::Delivery;
+use adapter_support::Delivery;
 use async_trait::async_trait;
 use domain::InfraError;
 use domain::bus::{BusHandler, EventBus, Subscription};
@@ -118,11 +118,6 @@ impl Drop for MemorySubscription {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    adapter_contracts::bus_suite!(async {
-        let bus = MemoryEventBus::default();
-        (Arc::new(bus.clone()), Arc::new(bus))
-    });
 
     #[tokio::test]
     async fn separate_buses_do_not_share_events() {

@@ -13,7 +13,6 @@ mod bus;
 mod cache;
 mod conversations;
 mod daily_stats;
-mod delivery;
 mod groups;
 mod messages;
 mod ports;

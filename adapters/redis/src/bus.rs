@@ -8,8 +8,8 @@
 //! handler is told through `resumed`, since what was published meanwhile is lost for this instance.
 
 use crate::connection::Conn;
-use crate::delivery::Delivery;
 use crate::error::{BACKEND, infra};
+use adapter_support::Delivery;
 use async_trait::async_trait;
 use domain::InfraError;
 use domain::bus::{BusHandler, EventBus, Subscription};

@@ -14,7 +14,6 @@ mod backend;
 mod bus;
 mod cache;
 mod connection;
-mod delivery;
 mod error;
 mod health;
 mod presence;

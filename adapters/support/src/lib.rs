@@ -1,8 +1,15 @@
 //! Small pieces several adapter crates share, so each is written once.
 //!
+//! [`Delivery`]: one event-bus subscription behind a gate that makes cancelling it final, for the Redis and
+//! the in-memory event bus.
+//!
 //! [`Cleanup`] and [`Scoped`]: the guard the Redis and MongoDB test support hand out, which removes a test's
 //! own corner of a shared server (its key prefix, its database) once the last value using it is dropped,
 //! panics included. It never decides what to remove; each adapter's test support says that.
+
+mod delivery;
+
+pub use delivery::Delivery;
 
 use std::future::Future;
 use std::ops::Deref;

@@ -3,8 +3,8 @@
 //! The dispatcher calls the handler while holding the gate's lock; `close` flips the flag and then takes the
 //! lock once, which waits out a call in progress. A handler that cancels its own subscription from inside
 //! `handle` must not wait for itself, so the dispatching thread remembers whose handler it is running.
-//! Twin of `adapters/memory/src/delivery.rs` (adapters share no crate but the domain): keep both in step
-//! (the memory bus never loses events, so its twin has no `resumed`).
+//! Used by the Redis and the in-memory event bus alike (the memory bus never loses events, so it never
+//! calls `resumed`).
 
 use domain::bus::BusHandler;
 use std::cell::Cell;
@@ -20,7 +20,7 @@ thread_local! {
 }
 
 /// A handler plus the state that makes cancellation final.
-pub(crate) struct Delivery {
+pub struct Delivery {
     id: u64,
     handler: Arc<dyn BusHandler>,
     active: AtomicBool,
@@ -28,7 +28,8 @@ pub(crate) struct Delivery {
 }
 
 impl Delivery {
-    pub(crate) fn new(handler: Arc<dyn BusHandler>) -> Self {
+    /// A gate around `handler`, open.
+    pub fn new(handler: Arc<dyn BusHandler>) -> Self {
         Self {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             handler,
@@ -38,7 +39,7 @@ impl Delivery {
     }
 
     /// Calls the handler unless closed; a panicking handler loses this event but keeps its subscription.
-    pub(crate) fn deliver(&self, topic: &str, payload: &[u8]) {
+    pub fn deliver(&self, topic: &str, payload: &[u8]) {
         let _call = self.in_call.lock().unwrap_or_else(PoisonError::into_inner);
         if !self.active.load(Ordering::Acquire) {
             return;
@@ -52,7 +53,7 @@ impl Delivery {
     }
 
     /// Tells the handler that events may have been lost (unless closed).
-    pub(crate) fn resumed(&self) {
+    pub fn resumed(&self) {
         let _call = self.in_call.lock().unwrap_or_else(PoisonError::into_inner);
         if !self.active.load(Ordering::Acquire) {
             return;
@@ -67,7 +68,7 @@ impl Delivery {
 
     /// Stops delivery; when this returns no call is in progress (unless the caller is that call). Returns
     /// whether this was the first close.
-    pub(crate) fn close(&self) -> bool {
+    pub fn close(&self) -> bool {
         let first = self.active.swap(false, Ordering::AcqRel);
         if RUNNING.get() != self.id {
             drop(self.in_call.lock().unwrap_or_else(PoisonError::into_inner));
@@ -76,8 +77,7 @@ impl Delivery {
     }
 
     /// Whether `close` was called.
-    #[cfg(test)]
-    pub(crate) fn is_closed(&self) -> bool {
+    pub fn is_closed(&self) -> bool {
         !self.active.load(Ordering::Acquire)
     }
 }
