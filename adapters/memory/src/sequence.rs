@@ -171,13 +171,3 @@ impl SequenceAllocator for MemorySequenceAllocator {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    adapter_contracts::sequence_suite!(async {
-        let one = Arc::new(MemorySequenceAllocator::default());
-        (one.clone(), one)
-    });
-}

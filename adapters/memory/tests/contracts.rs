@@ -1,10 +1,18 @@
 //! Every contract suite the in-memory adapters pass, the same suites the SQL, Redis and MongoDB adapters run
-//! from their own `tests/`. (The event bus and the sequence allocator still run theirs from `src/`.)
+//! from their own `tests/`.
 
 use adapter_memory::*;
 use std::sync::Arc;
 
 adapter_contracts::audit_suite!(async { Arc::new(MemoryAuditLog::default()) });
+adapter_contracts::bus_suite!(async {
+    let bus = MemoryEventBus::default();
+    (Arc::new(bus.clone()), Arc::new(bus))
+});
+adapter_contracts::sequence_suite!(async {
+    let one = Arc::new(MemorySequenceAllocator::default());
+    (one.clone(), one)
+});
 adapter_contracts::cache_suite!(async { Arc::new(MemoryCache::default()) });
 adapter_contracts::conversations_suite!(async { Arc::new(MemoryConversationStore::default()) });
 adapter_contracts::daily_stats_suite!(async { Arc::new(MemoryDailyStats::default()) });
