@@ -4,8 +4,7 @@ use super::events::{BROADCAST_TOPIC, BusCodec, ChatEvent, DELIVERY_TOPIC, Delive
 use super::*;
 use crate::{Actor, RequestMeta};
 use adapter_memory::{
-    MemoryAuditLog, MemoryConversationStore, MemoryEventBus, MemoryGroupStore, MemoryMessageStore, MemoryPresenceStore,
-    MemorySequenceAllocator, MemoryUserRepository, TokioTimer,
+    MemoryAuditLog, MemoryGroupStore, MemoryMessageStore, MemoryPorts, MemoryUserRepository, TokioTimer,
 };
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use domain::audit::{AuditLog, AuditQuery};
@@ -61,11 +60,8 @@ struct World {
 }
 
 async fn world_with(options: ChatOptions) -> World {
-    let users = Arc::new(MemoryUserRepository::default());
-    let groups = Arc::new(MemoryGroupStore::default());
-    let messages = Arc::new(MemoryMessageStore::default());
-    let audit = Arc::new(MemoryAuditLog::default());
-    let bus = Arc::new(MemoryEventBus::default());
+    let MemoryPorts { users, groups, messages, audit, bus, conversations, sequences, presence, .. } =
+        MemoryPorts::default();
     let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
     let (tx, events) = mpsc::unbounded_channel();
     let mut subs = Vec::new();
@@ -75,10 +71,10 @@ async fn world_with(options: ChatOptions) -> World {
     let ports = ChatPorts {
         users: users.clone(),
         groups: groups.clone(),
-        conversations: Arc::new(MemoryConversationStore::default()),
+        conversations,
         messages: messages.clone(),
-        sequences: Arc::new(MemorySequenceAllocator::default()),
-        presence: Arc::new(MemoryPresenceStore::default()),
+        sequences,
+        presence,
         bus,
         audit: audit.clone(),
         clock: clock.clone(),
