@@ -5,9 +5,8 @@ use super::error::ChatError;
 use super::events::{BROADCAST_TOPIC, ChatEvent};
 use super::service::ChatService;
 use crate::{Actor, Forbidden, RequestMeta};
-use domain::audit::AuditEntry;
+use domain::audit::{AuditAction, AuditTarget};
 use domain::chat::{ConversationId, GroupId, MessageBody, MessageKind};
-use domain::ids::AuditId;
 use domain::ids::UserId;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -61,13 +60,13 @@ impl ChatService {
                     ChatEvent::Push { message_id: id, scope: "user".into(), text: text.clone(), created_at: now };
                 self.deliver(vec![user], event).await;
                 let delivered = self.online(&[user]).await?.len() as u64;
-                (format!("user:{user}"), PushOutcome { delivered, message_ids: vec![id] })
+                (AuditTarget::User(user), PushOutcome { delivered, message_ids: vec![id] })
             }
             PushScope::Group(group) => {
                 let members = self.group_members(group).await?.ok_or(ChatError::TargetNotFound)?;
                 let message = self.system_message(ConversationId::Group(group), &text).await?;
                 let delivered = self.online(&members).await?.len() as u64;
-                (format!("group:{group}"), PushOutcome { delivered, message_ids: vec![message.id.0] })
+                (AuditTarget::Group(group), PushOutcome { delivered, message_ids: vec![message.id.0] })
             }
             PushScope::Online => {
                 let id = Uuid::now_v7();
@@ -75,24 +74,11 @@ impl ChatService {
                     ChatEvent::Push { message_id: id, scope: "online".into(), text: text.clone(), created_at: now };
                 self.broadcast(BROADCAST_TOPIC, event).await?;
                 let (delivered, _) = self.presence_counts().await?;
-                ("online".to_owned(), PushOutcome { delivered, message_ids: vec![id] })
+                (AuditTarget::Online, PushOutcome { delivered, message_ids: vec![id] })
             }
         };
-        let entry = AuditEntry {
-            id: AuditId::new(),
-            actor_id: (!actor.is_system()).then_some(actor.id),
-            actor_name: actor.username.clone(),
-            action: "chat.push".into(),
-            target,
-            before: None,
-            after: Some(json!({ "text": text, "delivered": outcome.delivered, "message_ids": outcome.message_ids })),
-            request_id: meta.request_id.clone(),
-            ip: meta.ip.clone(),
-            at: now,
-        };
-        if let Err(err) = self.audit().append(&entry).await {
-            tracing::error!(error = %err, "audit entry of a push could not be stored");
-        }
+        let after = json!({ "text": text, "delivered": outcome.delivered, "message_ids": outcome.message_ids });
+        self.recorder().record(actor, meta, AuditAction::ChatPush, target, None, Some(after)).await;
         Ok(outcome)
     }
 }

@@ -7,6 +7,7 @@
 
 use super::error::ChatError;
 use super::events::{BusCodec, ChatEvent, DELIVERY_TOPIC, Delivery, MessageView, PRESENCE_TOPIC, PresenceEvent};
+use crate::audit::AuditRecorder;
 use crate::conversations::can_access;
 use domain::audit::AuditLog;
 use domain::bus::EventBus;
@@ -372,8 +373,9 @@ impl ChatService {
         self.clock.now()
     }
 
-    pub(super) fn audit(&self) -> &dyn AuditLog {
-        self.audit.as_ref()
+    /// Where pushes are audited: the application's one audit recorder over this service's log and clock.
+    pub(super) fn recorder(&self) -> AuditRecorder {
+        AuditRecorder::new(self.audit.clone(), self.clock.clone())
     }
 
     pub(super) async fn user_exists(&self, user: UserId) -> Result<bool, ChatError> {
