@@ -55,8 +55,8 @@ pub struct Conn {
     pub kill: Kill,
     /// The authenticated user.
     pub user: OnceLock<UserId>,
-    /// A graceful close requested: flush what can go out, then close with this.
-    closing: Mutex<Option<Close>>,
+    /// A graceful close requested (its code; 0 for none): flush what can go out, then close with it.
+    closing: AtomicU16,
 }
 
 impl Conn {
@@ -68,7 +68,7 @@ impl Conn {
             synced: Notify::new(),
             kill: Kill::default(),
             user: OnceLock::new(),
-            closing: Mutex::new(None),
+            closing: AtomicU16::new(0),
         }
     }
 
@@ -102,13 +102,13 @@ impl Conn {
 
     /// Closes after what can go out now went out (the first request wins).
     pub fn close_after_flush(&self, close: Close) {
-        self.closing.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(close);
+        let _ = self.closing.compare_exchange(0, close.code(), Ordering::AcqRel, Ordering::Acquire);
         self.wake.notify_one();
     }
 
     /// The graceful close requested, if any.
     pub fn closing(&self) -> Option<Close> {
-        *self.closing.lock().unwrap_or_else(PoisonError::into_inner)
+        Close::from_code(self.closing.load(Ordering::Acquire))
     }
 }
 

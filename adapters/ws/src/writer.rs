@@ -32,25 +32,52 @@ fn close_frame(close: Close) -> Message {
     Message::Close(Some((CloseCode::from(close.code()), String::new())))
 }
 
+/// Most frames written before one flush: enough to turn a burst into a few syscalls, few enough that the
+/// first of them is not held back long.
+const BATCH: usize = 64;
+
 /// Writes until the connection closes.
 pub(crate) async fn run<W>(mut sink: W, conn: Arc<Conn>, chat: Arc<ChatService>)
 where
     W: Sink<Message, Error = std::io::Error> + Send + Unpin,
 {
+    let frames_out = metrics::counter!("ws_frames_out_total");
+    // A step taken from the outbox while batching that was not a frame; handled next.
+    let mut pending: Option<Step> = None;
     let close = loop {
-        let step = conn.outbox().next(now());
+        let step = pending.take().or_else(|| conn.outbox().next(now()));
         let closing = conn.closing();
         match step {
             Some(Step::Send(frame)) => {
-                if let Err(ended) = write(&mut sink, &conn, Message::Text(frame.to_string())).await {
+                // Take every frame ready now, write them all, flush once.
+                let mut batch = vec![frame];
+                {
+                    let mut outbox = conn.outbox();
+                    let at = now();
+                    while batch.len() < BATCH {
+                        match outbox.next(at) {
+                            Some(Step::Send(frame)) => batch.push(frame),
+                            other => {
+                                pending = other;
+                                break;
+                            }
+                        }
+                    }
+                }
+                let written = batch.len() as u64;
+                if let Err(ended) =
+                    write(&mut sink, &conn, batch.into_iter().map(|f| Message::Text(f.to_string()))).await
+                {
                     break ended;
                 }
+                frames_out.increment(written);
             }
             Some(Step::Synced { id, plans }) => {
                 let frame = ServerFrame::synced(id.as_deref(), &plans).encode();
-                if let Err(ended) = write(&mut sink, &conn, Message::Text(frame.to_string())).await {
+                if let Err(ended) = write(&mut sink, &conn, std::iter::once(Message::Text(frame.to_string()))).await {
                     break ended;
                 }
+                frames_out.increment(1);
                 conn.synced.notify_one();
             }
             // Closing: what needs storage is left; the client syncs after reconnecting.
@@ -88,19 +115,22 @@ async fn sleep_until_or_forever(at: Option<tokio::time::Instant>) {
     }
 }
 
-/// Writes one frame unless the connection is killed meanwhile. `Err` ends writing: with the kill's close
-/// to send, or `None` when the socket failed.
-async fn write<W>(sink: &mut W, conn: &Conn, frame: Message) -> Result<(), Option<Close>>
+/// Writes frames and flushes once, unless the connection is killed meanwhile. `Err` ends writing: with the
+/// kill's close to send, or `None` when the socket failed.
+async fn write<W>(sink: &mut W, conn: &Conn, frames: impl Iterator<Item = Message>) -> Result<(), Option<Close>>
 where
     W: Sink<Message, Error = std::io::Error> + Unpin,
 {
+    let work = async {
+        for frame in frames {
+            sink.feed(frame).await?;
+        }
+        sink.flush().await
+    };
     tokio::select! {
         biased;
         close = conn.kill.requested() => Err(Some(close)),
-        sent = sink.send(frame) => {
-            metrics::counter!("ws_frames_out_total").increment(1);
-            sent.map_err(|_| None)
-        }
+        sent = work => sent.map_err(|_| None),
     }
 }
 

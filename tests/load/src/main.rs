@@ -152,6 +152,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let by_index: HashMap<usize, &Connection> = conns.iter().map(|(i, c)| (*i, c)).collect();
     let sending = Instant::now();
+    let cpu_before = args.server_pid.and_then(memory::cpu_ticks);
     let mut skipped = 0u64;
     if senders.is_empty() {
         tokio::time::sleep(Duration::from_secs(args.duration)).await;
@@ -169,6 +170,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let send_secs = sending.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(args.drain)).await;
+    let cpu_after = args.server_pid.and_then(memory::cpu_ticks);
     let _ = stop_tx.send(true);
 
     let mut total = Report::default();
@@ -205,6 +207,15 @@ async fn main() -> anyhow::Result<()> {
         );
         println!("delivery latency: p50 {}, p99 {}, max {}", ms(delivery.p50), ms(delivery.p99), ms(delivery.max));
         println!("ack latency: p50 {}, p99 {}, max {}", ms(ack.p50), ms(ack.p99), ms(ack.max));
+        if let (Some(before), Some(after)) = (cpu_before, cpu_after) {
+            let secs = after.saturating_sub(before) as f64 / memory::TICKS_PER_SEC;
+            let per = |n: u64| if n == 0 { 0.0 } else { secs * 1e6 / n as f64 };
+            println!(
+                "server CPU: {secs:.2} s over the run: {:.1} us per delivery, {:.0} us per stored message",
+                per(delivered),
+                per(acked)
+            );
+        }
     }
     if !total.errors.is_empty() {
         println!("error frames: {:?}", total.errors);
