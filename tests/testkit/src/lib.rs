@@ -7,7 +7,8 @@
 //!   signed-in [`ApiClient`], the typed client for the API ([`models`] are the wire shapes).
 //! * [`TestApp::clock`] moves time; [`TestApp::fire_cron`] runs a cron task's tick at an instant, through
 //!   the same lock, pause state and run records as the real scheduler, and returns its recorded outcome.
-//! * [`WsClient`] speaks the WebSocket protocol (docs/ws-protocol.md).
+//! * [`WsClient`] speaks the WebSocket protocol (docs/ws-protocol.md); [`ws::recipe::RecipeClient`]
+//!   follows its reconnect-and-sync recipe over failing servers and records what it received.
 //!
 //! The clients work against any server; the end-to-end tests and the load tool use them with
 //! `default-features = false`, which leaves the in-process application (feature `app`) out.

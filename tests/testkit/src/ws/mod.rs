@@ -6,9 +6,10 @@
 //!
 //! Frames that arrive while a call waits for a particular one are kept, in order, for [`WsClient::recv`].
 //! Every wait is bounded ([`WsClient::wait`], 15 s unless set): a guard against hanging tests, not a
-//! performance assertion.
+//! performance assertion. [`recipe`] builds the documented reconnect-and-sync recipe on top.
 
 mod dial;
+pub mod recipe;
 
 pub use dial::Dial;
 
