@@ -32,6 +32,10 @@ use tokio::time::sleep_until;
 /// How long the server waits for the client's Close after sending its own.
 const CLOSE_LINGER: Duration = Duration::from_secs(5);
 
+/// How long a new connection holds conversation frames back for a first `sync` (see
+/// [`crate::outbox::Outbox::await_first_sync`]); a client that sends anything else first is served at once.
+const FIRST_SYNC_WAIT: Duration = Duration::from_secs(1);
+
 /// Whether a read failed because the frame exceeded `max_frame_bytes` (tungstenite's capacity error,
 /// which poem passes on as an I/O error carrying its text).
 fn too_big(err: &std::io::Error) -> bool {
@@ -244,6 +248,8 @@ where
     let options = &gateway.options;
     let conn = link.conn.clone();
     let _ = conn.user.set(user);
+    // Before registering, so no live message of the hub goes out ahead of the client's first sync.
+    conn.with_outbox(|o| o.await_first_sync(Instant::now() + FIRST_SYNC_WAIT));
     if gateway.hub.register(user, id, conn.clone()).is_err() {
         link.error(None, &TooManyConnections);
         return Ending::Server(Close::TooManyConnections);
@@ -273,6 +279,7 @@ where
         bucket: TokenBucket::new(options.messages_per_sec),
         watched: Vec::new(),
         syncs: VecDeque::new(),
+        first_frame: true,
     };
     let expiry = deadline_at(session.expires_at);
     let mut idle = tokio::time::Instant::now() + options.idle_timeout;
@@ -368,6 +375,8 @@ struct ConnState {
     watched: Vec<UserId>,
     /// Syncs asked for and not yet started (one replays at a time, in order).
     syncs: VecDeque<PendingSync>,
+    /// No frame but pings came yet: live delivery waits (bounded) for a first `sync`.
+    first_frame: bool,
 }
 
 impl ConnState {
@@ -376,7 +385,10 @@ impl ConnState {
         let Some(sync) = self.syncs.pop_front() else { return };
         match gateway.chat.sync_plan(self.user, &sync.cursors).await {
             Ok(plans) => link.conn.with_outbox(|o| o.begin_sync(sync.id, plans)),
-            Err(err) => self.report(link, sync.id.as_deref(), &err),
+            Err(err) => {
+                link.conn.with_outbox(|o| o.release());
+                self.report(link, sync.id.as_deref(), &err);
+            }
         }
     }
 
@@ -404,6 +416,15 @@ impl ConnState {
                 return None;
             }
         };
+        if self.first_frame && !matches!(frame, ClientFrame::Ping) {
+            self.first_frame = false;
+            if matches!(frame, ClientFrame::Sync { .. }) {
+                link.conn.with_outbox(|o| o.first_sync_coming());
+            } else {
+                // Not syncing first: nothing to hold live delivery back for.
+                link.conn.with_outbox(|o| o.release());
+            }
+        }
         let result: Result<(), ChatError> = match frame {
             ClientFrame::Ping => {
                 link.send(ServerFrame::Pong { id });

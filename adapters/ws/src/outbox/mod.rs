@@ -15,6 +15,10 @@
 //! re-read (replies, read marks, presence, pushes) waiting, or one conversation more than `control` live
 //! messages behind outside a sync.
 //!
+//! A new connection holds conversation frames back until its first sync begins (or the client shows it
+//! will not sync first, or a short wait passes): a frame that went out before the sync would be above the
+//! client's cursor, and the replay then starts below it, out of order on one connection.
+//!
 //! Pure state: no I/O, no clock of its own (`now` is passed in), so it is tested directly.
 
 use crate::protocol::Frame;
@@ -169,6 +173,17 @@ pub struct Outbox {
     sync: Option<ActiveSync>,
     fetching: bool,
     verify: bool,
+    /// Conversation frames are held back for a first sync (see [`Outbox::await_first_sync`]).
+    first_sync: Option<FirstSync>,
+}
+
+/// How long a new connection still waits for its first sync.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FirstSync {
+    /// Until this instant, unless the client's first frame comes first.
+    Until(Instant),
+    /// The client's first frame was a `sync`: until it begins, however long planning it takes.
+    Coming,
 }
 
 impl Outbox {
@@ -183,6 +198,32 @@ impl Outbox {
             sync: None,
             fetching: false,
             verify: false,
+            first_sync: None,
+        }
+    }
+
+    /// A new connection: conversation frames (messages, acks) wait until the first sync begins, until
+    /// [`Outbox::release`], or until `until`, so a client that syncs right after `welcome` gets its replay
+    /// first and live messages after it, in order. Replies and other frames go out meanwhile.
+    pub fn await_first_sync(&mut self, until: Instant) {
+        self.first_sync = Some(FirstSync::Until(until));
+    }
+
+    /// The client's first frame is a `sync`: keep holding until it begins (planning it reads storage, which
+    /// may take longer than the wait under load), however long that takes.
+    pub fn first_sync_coming(&mut self) {
+        if self.first_sync.is_some() {
+            self.first_sync = Some(FirstSync::Coming);
+        }
+    }
+
+    /// The client is not syncing first (it sent something else): conversation frames go out now.
+    pub fn release(&mut self) {
+        if self.first_sync.take().is_some() {
+            let conversations: Vec<ConversationId> = self.tracks.keys().copied().collect();
+            for c in conversations {
+                self.turn(c);
+            }
         }
     }
 
@@ -213,7 +254,8 @@ impl Outbox {
         if track.paused {
             return Ok(false);
         }
-        if track.sync_until.is_none() && track.ceiling - track.floor > self.limits.control as u64 {
+        let waiting = track.sync_until.is_some() || self.first_sync.is_some();
+        if !waiting && track.ceiling - track.floor > self.limits.control as u64 {
             return Err(Overflow);
         }
         if !full {
@@ -262,6 +304,7 @@ impl Outbox {
     /// Starts replaying a `sync`: each planned conversation restarts at the client's cursor and goes up to
     /// the plan's end; `synced` follows once all of them got there.
     pub fn begin_sync(&mut self, id: Option<String>, plans: Vec<SyncPlan>) {
+        self.release();
         for plan in &plans {
             let track = self.tracks.entry(plan.conversation).or_insert_with(|| Track::at(plan.after));
             track.floor = plan.after;
@@ -347,6 +390,12 @@ impl Outbox {
                 return Some(Step::Verify(conversations));
             }
         }
+        match self.first_sync {
+            Some(FirstSync::Until(until)) if now < until => return None,
+            Some(FirstSync::Coming) => return None,
+            Some(FirstSync::Until(_)) => self.release(),
+            None => {}
+        }
         for _ in 0..self.turns.len() {
             let Some(conversation) = self.turns.pop_front() else { break };
             let Some(track) = self.tracks.get_mut(&conversation) else { continue };
@@ -420,6 +469,12 @@ impl Outbox {
     pub fn wake_at(&self) -> Option<Instant> {
         if self.fetching {
             return None;
+        }
+        match self.first_sync {
+            Some(FirstSync::Until(until)) => return Some(until),
+            // begin_sync or release wakes the writer.
+            Some(FirstSync::Coming) => return None,
+            None => {}
         }
         self.tracks
             .values()
