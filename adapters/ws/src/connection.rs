@@ -15,9 +15,9 @@ use crate::outbox::Limits;
 use crate::protocol::{self, ClientFrame, FrameError, Limits as WelcomeLimits, ServerFrame};
 use crate::rate::TokenBucket;
 use application::auth::AuthError;
-use application::chat::ChatError;
+use application::chat::{ChatError, Target};
 use chrono::Utc;
-use domain::chat::ConnectionId;
+use domain::chat::{ConnectionId, ConversationId};
 use domain::ids::UserId;
 use domain::locale::Locale;
 use domain::token::TokenError;
@@ -434,18 +434,30 @@ impl ConnState {
                 link.error(id, &FrameError::AlreadyAuthenticated);
                 Ok(())
             }
-            ClientFrame::Send(input) => match gateway.chat.send(self.user, Some(self.conn), input).await {
-                Ok(outcome) => {
-                    metrics::counter!("ws_messages_total").increment(1);
-                    let frame = ServerFrame::ack(id, &outcome).encode();
-                    let m = &outcome.message;
-                    if link.conn.with_outbox(|o| o.ack(m.conversation, m.seq, frame)).is_err() {
-                        link.conn.slow();
+            ClientFrame::Send(input) => {
+                // The conversation's frames wait for this send's ack, which takes its place among them.
+                let conversation = match input.target {
+                    Target::User(peer) => ConversationId::direct(self.user, peer),
+                    Target::Group(group) => ConversationId::Group(group),
+                    Target::Conversation(c) => c,
+                };
+                link.conn.with_outbox(|o| o.sending(conversation));
+                let sent = gateway.chat.send(self.user, Some(self.conn), input).await;
+                let result = match sent {
+                    Ok(outcome) => {
+                        metrics::counter!("ws_messages_total").increment(1);
+                        let frame = ServerFrame::ack(id, &outcome).encode();
+                        let m = &outcome.message;
+                        if link.conn.with_outbox(|o| o.ack(m.conversation, m.seq, frame)).is_err() {
+                            link.conn.slow();
+                        }
+                        Ok(())
                     }
-                    Ok(())
-                }
-                Err(err) => Err(err),
-            },
+                    Err(err) => Err(err),
+                };
+                link.conn.with_outbox(|o| o.sent(conversation));
+                result
+            }
             ClientFrame::Sync { cursors } => {
                 self.syncs.push_back(PendingSync { id: parsed.id.clone(), cursors });
                 if !link.conn.outbox().syncing() {

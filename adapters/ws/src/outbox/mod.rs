@@ -107,11 +107,18 @@ struct Track {
     due_upto: u64,
     /// In the outbox's turns already.
     queued: bool,
+    /// Sends of this connection in flight here: nothing goes out until their acks took their places.
+    sending: u32,
+    /// The floor is known (false for a conversation this connection first met through its own send: the
+    /// ack, or the first message if the send failed, sets it).
+    anchored: bool,
 }
 
 impl Track {
     fn at(floor: u64) -> Self {
         Self {
+            sending: 0,
+            anchored: true,
             floor,
             ready: BTreeMap::new(),
             ceiling: floor,
@@ -139,9 +146,14 @@ impl Track {
         self.sync_until.unwrap_or(u64::MAX)
     }
 
+    /// Whether frames may go out (no own send in flight, floor known).
+    fn open(&self) -> bool {
+        self.sending == 0 && self.anchored
+    }
+
     /// Seqs known to exist above the floor that are not held (the next run of them).
     fn missing(&self) -> Option<(u64, u64)> {
-        if self.paused {
+        if self.paused || !self.open() {
             return None;
         }
         let next = self.floor + 1;
@@ -254,7 +266,7 @@ impl Outbox {
         if track.paused {
             return Ok(false);
         }
-        let waiting = track.sync_until.is_some() || self.first_sync.is_some();
+        let waiting = track.sync_until.is_some() || self.first_sync.is_some() || !track.open();
         if !waiting && track.ceiling - track.floor > self.limits.control as u64 {
             return Err(Overflow);
         }
@@ -270,6 +282,12 @@ impl Outbox {
     /// The ack of a seq that already went out (a retry) goes out at once.
     pub fn ack(&mut self, conversation: ConversationId, seq: u64, frame: Frame) -> Result<(), Overflow> {
         let track = self.tracks.entry(conversation).or_insert_with(|| Track::at(seq.saturating_sub(1)));
+        if !track.anchored {
+            // First met through this send: what is held below it (others' earlier messages) goes first.
+            let first = track.ready.keys().next().copied().unwrap_or(seq).min(seq);
+            track.floor = first.saturating_sub(1);
+            track.anchored = true;
+        }
         if seq <= track.floor || track.paused {
             return self.control(frame);
         }
@@ -285,6 +303,34 @@ impl Outbox {
         }
         self.turn(conversation);
         Ok(())
+    }
+
+    /// This connection starts a send in `conversation`: its frames wait until the send's ack took its place
+    /// ([`Outbox::ack`], then [`Outbox::sent`]). Otherwise a message published after the send's (say by the
+    /// peer answering at once) can reach the outbox before the reader has the ack, and go out first.
+    pub fn sending(&mut self, conversation: ConversationId) {
+        let track = self.tracks.entry(conversation).or_insert_with(|| Track { anchored: false, ..Track::at(0) });
+        track.sending += 1;
+    }
+
+    /// The send started with [`Outbox::sending`] is done (acked, or refused).
+    pub fn sent(&mut self, conversation: ConversationId) {
+        let Some(track) = self.tracks.get_mut(&conversation) else { return };
+        track.sending = track.sending.saturating_sub(1);
+        if !track.anchored && track.sending == 0 {
+            match track.ready.keys().next().copied() {
+                // Refused, but messages came meanwhile: they start the conversation here.
+                Some(first) => {
+                    track.floor = first - 1;
+                    track.anchored = true;
+                }
+                None => {
+                    self.tracks.remove(&conversation);
+                    return;
+                }
+            }
+        }
+        self.turn(conversation);
     }
 
     /// A frame that is not part of a conversation's order (replies, read marks, presence, pushes).
@@ -308,6 +354,7 @@ impl Outbox {
         for plan in &plans {
             let track = self.tracks.entry(plan.conversation).or_insert_with(|| Track::at(plan.after));
             track.floor = plan.after;
+            track.anchored = true;
             let (dropped, acks) = track.drop_held(plan.after + 1);
             self.held -= dropped;
             self.control.extend(acks);
@@ -400,6 +447,10 @@ impl Outbox {
             let Some(conversation) = self.turns.pop_front() else { break };
             let Some(track) = self.tracks.get_mut(&conversation) else { continue };
             track.queued = false;
+            if !track.open() {
+                // `sent` puts it back in turn.
+                continue;
+            }
             let next = track.floor + 1;
             if next <= track.limit()
                 && let Some(entry) = track.ready.remove(&next)

@@ -180,6 +180,31 @@ fn without_a_first_sync_live_frames_go_after_the_wait_or_once_released() {
     assert_eq!(run(&mut o, t0, &HashMap::new()), vec![ack(d, 1).to_string()], "released: the ack goes at once");
 }
 
+/// Regression (conformance run): alice's ack of seq 1 went out after bob's answer, seq 2, which reached
+/// her outbox while her reader was still finishing the send; the first message set the floor at 1, so
+/// the ack then went out at once, below it.
+#[test]
+fn an_own_send_in_flight_holds_its_conversation_until_its_ack_took_its_place() {
+    let (c, d, t0) = (conv(), conv(), Instant::now());
+    let mut o = Outbox::new(limits(100));
+    o.sending(c);
+    o.message(c, 2, msg(c, 2)).unwrap();
+    assert!(run(&mut o, t0 + GRACE * 10, &HashMap::from([(c, 2)])).is_empty(), "no frame, no fetch meanwhile");
+    o.ack(c, 1, ack(c, 1)).unwrap();
+    o.sent(c);
+    assert_eq!(run(&mut o, t0, &HashMap::new()), vec![ack(c, 1).to_string(), msg(c, 2).to_string()]);
+    // A refused send leaves what came meanwhile to start the conversation; nothing at all leaves no trace.
+    o.sending(d);
+    o.message(d, 7, msg(d, 7)).unwrap();
+    o.sent(d);
+    assert_eq!(run(&mut o, t0, &HashMap::new()), vec![msg(d, 7).to_string()]);
+    let e = conv();
+    o.sending(e);
+    o.sent(e);
+    o.message(e, 3, msg(e, 3)).unwrap();
+    assert_eq!(run(&mut o, t0, &HashMap::new()), vec![msg(e, 3).to_string()]);
+}
+
 #[test]
 fn a_sync_with_more_pauses_live_delivery_until_the_next_sync() {
     let (c, t0) = (conv(), Instant::now());
