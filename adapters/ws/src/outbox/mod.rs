@@ -13,7 +13,8 @@
 //! costs more than `hold` frames of memory. A client is *slow* ([`Overflow`]: close it) only for what it
 //! fails to read, never for what the server chose to hold back: more than `control` frames that cannot be
 //! re-read (replies, read marks, presence, pushes) waiting, or one conversation more than `control` live
-//! messages behind outside a sync.
+//! messages further behind than the server itself put it by holding frames back (a sync's backlog is the
+//! client's to read at its pace, not a reason to close it).
 //!
 //! A new connection holds conversation frames back until its first sync begins (or the client shows it
 //! will not sync first, or a short wait passes): a frame that went out before the sync would be above the
@@ -112,6 +113,10 @@ struct Track {
     /// The floor is known (false for a conversation this connection first met through its own send: the
     /// ack, or the first message if the send failed, sets it).
     anchored: bool,
+    /// How far behind (`ceiling - floor`) the server itself put the client here by holding frames back (a
+    /// sync, a first sync, an own send in flight), ratcheting down as the client catches up: the client is
+    /// slow only when it falls more than `control` further behind than that.
+    excused: u64,
 }
 
 impl Track {
@@ -119,6 +124,7 @@ impl Track {
         Self {
             sending: 0,
             anchored: true,
+            excused: 0,
             floor,
             ready: BTreeMap::new(),
             ceiling: floor,
@@ -267,8 +273,14 @@ impl Outbox {
             return Ok(false);
         }
         let waiting = track.sync_until.is_some() || self.first_sync.is_some() || !track.open();
-        if !waiting && track.ceiling - track.floor > self.limits.control as u64 {
-            return Err(Overflow);
+        let behind = track.ceiling - track.floor;
+        if waiting {
+            track.excused = track.excused.max(behind);
+        } else {
+            track.excused = track.excused.min(behind);
+            if behind > track.excused + self.limits.control as u64 {
+                return Err(Overflow);
+            }
         }
         if !full {
             track.ready.insert(seq, Entry::message(frame));

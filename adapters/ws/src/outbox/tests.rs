@@ -205,6 +205,39 @@ fn an_own_send_in_flight_holds_its_conversation_until_its_ack_took_its_place() {
     assert_eq!(run(&mut o, t0, &HashMap::new()), vec![msg(e, 3).to_string()]);
 }
 
+/// Regression (slow-link test): live messages held back during a long replay left the client 624 behind
+/// at `synced`; the next live message found it more than `control` behind and closed it with 1013, though
+/// it was reading faster than messages came.
+#[test]
+fn the_backlog_a_sync_held_back_does_not_make_the_client_slow_but_falling_further_behind_does() {
+    let (c, t0) = (conv(), Instant::now());
+    let mut o = Outbox::new(limits(1000));
+    o.begin_sync(None, vec![SyncPlan { conversation: c, after: 0, until: 5, more: false }]);
+    for seq in 6..=30 {
+        o.message(c, seq, msg(c, seq)).unwrap();
+    }
+    // The replay and synced go out; the client reads 10 of the 25 held back.
+    let mut taken = 0;
+    while taken < 5 + 1 + 10 {
+        match o.next(t0).expect("more to do") {
+            Step::Fetch { conversation, after, until } => {
+                let page = (after + 1..=until.min(30)).take(5).map(|s| (s, msg(conversation, s))).collect();
+                o.filled(conversation, until, page);
+            }
+            _ => taken += 1,
+        }
+    }
+    let stored = HashMap::from([(c, 37)]);
+    for seq in 31..=37 {
+        assert_eq!(o.message(c, seq, msg(c, seq)), Ok(false), "15 behind after a sync that held 25 back is fine");
+    }
+    assert!(run(&mut o, t0, &stored).len() >= 20, "the client reads on");
+    for seq in 38..=38 + 8 {
+        assert_eq!(o.message(c, seq, msg(c, seq)), Ok(false), "caught up: the usual bound again");
+    }
+    assert_eq!(o.message(c, 47, msg(c, 47)), Err(Overflow), "more than control (8) behind its best");
+}
+
 #[test]
 fn a_sync_with_more_pauses_live_delivery_until_the_next_sync() {
     let (c, t0) = (conv(), Instant::now());
