@@ -92,6 +92,9 @@ pub(crate) async fn run<S>(socket: S, gateway: Arc<Gateway>, header_token: Optio
 where
     S: Stream<Item = std::io::Result<Message>> + Sink<Message, Error = std::io::Error> + Send + Unpin + 'static,
 {
+    // Counted until the close is done, so a draining gateway waits for it (see `Gateway::wait_drained`).
+    let gateway_ref = gateway.clone();
+    let _open = gateway_ref.sockets.open();
     let (sink, mut stream) = socket.split();
     let conn = Arc::new(Conn::new(limits(&gateway)));
     let writer = tokio::spawn(crate::writer::run(sink, conn.clone(), gateway.clone()));
