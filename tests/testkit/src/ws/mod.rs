@@ -186,6 +186,9 @@ impl WsClient {
                 Some(Ok(Message::Close(frame))) => {
                     let ended = frame.map_or(Ended::Dropped, |f| Ended::Close(u16::from(f.code)));
                     self.ended = Some(ended);
+                    // tungstenite queued the answering Close; send it now, since nothing may be read or
+                    // written on this socket again (the server waits for it before letting go).
+                    let _ = self.stream.flush().await;
                     return Err(ClientError::Closed(ended));
                 }
                 Some(Ok(_)) => continue,
