@@ -81,6 +81,8 @@ pub struct AckRecord {
     pub duplicate: bool,
     /// When it arrived.
     pub at: Instant,
+    /// When the server stored the message (`created_at`, RFC 3339), by the server's clock.
+    pub created_at: String,
     /// On which connection.
     pub connection: u32,
 }
@@ -98,6 +100,21 @@ pub struct SendRecord {
     pub connection: u32,
     /// To which of the client's servers (index into its base URLs).
     pub server: usize,
+}
+
+/// One entry of the client's log: what it received or sent, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Connection number.
+    pub connection: u32,
+    /// `message`, `ack`, `ack (duplicate)`, `synced`, `sync sent`, `connected`.
+    pub kind: &'static str,
+    /// The conversation (empty for `synced`, `sync sent`, `connected`).
+    pub conversation: String,
+    /// The seq (0 where there is none).
+    pub seq: u64,
+    /// When.
+    pub at: Instant,
 }
 
 /// Counters.
@@ -127,6 +144,8 @@ pub struct Figures {
     pub errors: BTreeMap<String, u64>,
     /// Sends written again after the first attempt.
     pub resends: u64,
+    /// Failed attempts to sign in or connect, by reason (HTTP status, error code, or the error).
+    pub connect_failures: BTreeMap<String, u64>,
 }
 
 /// What the client keeps and saw.
@@ -146,6 +165,7 @@ pub struct Ledger {
     gaps: Vec<Gap>,
     holes: Vec<Hole>,
     conflicts: Vec<String>,
+    log: Vec<Event>,
     figures: Figures,
 }
 
@@ -159,12 +179,28 @@ impl Ledger {
         Self::default()
     }
 
+    fn record(&mut self, kind: &'static str, conversation: &str, seq: u64) {
+        self.log.push(Event {
+            connection: self.connection,
+            kind,
+            conversation: conversation.to_owned(),
+            seq,
+            at: Instant::now(),
+        });
+    }
+
     /// A new connection said `welcome`; order checks start afresh.
     pub fn connected(&mut self, connection: u32) {
         self.connection = connection;
         self.on_connection.clear();
         self.synced_on_connection = false;
         self.figures.connections += 1;
+        self.record("connected", "", 0);
+    }
+
+    /// An attempt to sign in or connect failed (`reason`: a status, a code, or the error).
+    pub fn connect_failed(&mut self, reason: &str) {
+        *self.figures.connect_failures.entry(reason.to_owned()).or_default() += 1;
     }
 
     /// The connection ended (`how`: a close code, `dropped`, `client`).
@@ -239,6 +275,7 @@ impl Ledger {
     pub fn on_message(&mut self, frame: &Value) -> bool {
         let Some((conversation, seq)) = seq_of(frame) else { return false };
         self.figures.messages += 1;
+        self.record("message", &conversation, seq);
         self.check_order(&conversation, seq, "message");
         if seq <= self.cursor(&conversation) {
             self.figures.duplicates_dropped += 1;
@@ -258,6 +295,7 @@ impl Ledger {
         let client_msg_id = frame["client_msg_id"].as_str().unwrap_or_default().to_owned();
         let duplicate = frame["duplicate"].as_bool().unwrap_or(false);
         self.figures.acks += 1;
+        self.record(if duplicate { "ack (duplicate)" } else { "ack" }, &conversation, seq);
         if duplicate {
             self.figures.duplicate_acks += 1;
             let seen = self.on_connection.entry(conversation.clone()).or_default();
@@ -278,6 +316,7 @@ impl Ledger {
             seq,
             duplicate,
             at,
+            created_at: frame["created_at"].as_str().unwrap_or_default().to_owned(),
             connection: self.connection,
         });
         let held = Held {
@@ -290,12 +329,14 @@ impl Ledger {
     /// A `sync` frame was sent.
     pub fn on_sync_sent(&mut self) {
         self.figures.syncs += 1;
+        self.record("sync sent", "", 0);
     }
 
     /// A `synced` frame; `true` when the client should sync again (`more`, or a gap still open).
     pub fn on_synced(&mut self, frame: &Value) -> bool {
         self.figures.synced += 1;
         self.synced_on_connection = true;
+        self.record("synced", "", 0);
         if let Some(reported) = frame["conversations"].as_object() {
             for (conversation, until) in reported {
                 let until = until.as_u64().unwrap_or(0);
@@ -377,6 +418,21 @@ impl Ledger {
     /// Every send attempt written, in order.
     pub fn sends(&self) -> &[SendRecord] {
         &self.sends
+    }
+
+    /// Everything received (and every sync sent, every connect), in order.
+    pub fn log(&self) -> &[Event] {
+        &self.log
+    }
+
+    /// What connection `connection` received of `conversation` (and its syncs), as `kind seq` lines: what
+    /// a failure message shows around an inversion.
+    pub fn transcript(&self, connection: u32, conversation: &str) -> Vec<String> {
+        self.log
+            .iter()
+            .filter(|e| e.connection == connection && (e.conversation == conversation || e.conversation.is_empty()))
+            .map(|e| if e.seq == 0 { e.kind.to_owned() } else { format!("{} {}", e.kind, e.seq) })
+            .collect()
     }
 
     /// The counters.

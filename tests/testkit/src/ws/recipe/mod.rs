@@ -14,7 +14,7 @@
 
 mod ledger;
 
-pub use ledger::{AckRecord, Figures, Gap, Held, Hole, Inversion, Ledger, SendRecord};
+pub use ledger::{AckRecord, Event, Figures, Gap, Held, Hole, Inversion, Ledger, SendRecord};
 
 use super::{Dial, Ended, WsClient, direct, ws_url};
 use crate::client::ApiClient;
@@ -253,6 +253,12 @@ impl RecipeClient {
             }
             Err(Err(fatal)) => Err(fatal),
             Err(Ok(err)) => {
+                let reason = match (err.status(), err.code()) {
+                    (0, "") => err.to_string().chars().take(60).collect(),
+                    (0, code) => code.to_owned(),
+                    (status, code) => format!("{status} {code}"),
+                };
+                self.ledger.connect_failed(&reason);
                 // A refused token (its session is gone): sign in again next time.
                 if err.code().starts_with("auth.") {
                     self.token = None;
