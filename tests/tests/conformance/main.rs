@@ -6,14 +6,25 @@
 //! * `suite`: 3 instances, a 200-member group with 20 senders, 100 direct pairs, random reconnects, a SIGKILL
 //!   and a Redis restart; every client ends up holding every acked message once, in order, and never saw
 //!   a conversation's seqs out of order on a connection.
+//! * `slow_link`: a large sync on a slow link in a busy group ends in `synced`, not 1013.
+//! * `takeover`: a dead holder's seq reservation delays the next send by at most the lease.
+//! * `retry_publish`: a stored message its sender never published reaches live recipients on retry.
+//! * `closes`: a revoked session's busy sockets all see 4003; every close code is counted.
+//! * `draining`: during shutdown an upgrade gets 503 `ws.shutting_down` before the listener closes.
 
+mod closes;
+mod draining;
+mod retry_publish;
+mod slow_link;
 mod suite;
+mod takeover;
 
 use chrono::Utc;
 use domain::chat::{Group, GroupId, GroupMember, GroupName, GroupStore, MemberRole};
 use domain::ids::UserId;
 use e2e::{Api, ServerBuilder};
 use futures::{StreamExt, stream};
+use std::collections::BTreeMap;
 
 /// Password of every account the tests make.
 pub const PASSWORD: &str = "correct-horse-battery-staple";
@@ -64,4 +75,16 @@ pub async fn seed_group(groups: &dyn GroupStore, members: &[String]) -> String {
         groups.add_member(&member, members.len() as u32 + 1).await.expect("add member");
     }
     gid.to_string()
+}
+
+/// `ws_closed_total` by code label, from a server's `/metrics`.
+pub async fn closes_counted(base: &str) -> BTreeMap<String, u64> {
+    let text = reqwest::get(format!("{base}/metrics")).await.expect("metrics").text().await.expect("metrics body");
+    text.lines()
+        .filter_map(|l| l.strip_prefix("ws_closed_total{code=\""))
+        .filter_map(|rest| {
+            let (code, value) = rest.split_once("\"} ")?;
+            Some((code.to_owned(), value.trim().parse::<f64>().ok()? as u64))
+        })
+        .collect()
 }
