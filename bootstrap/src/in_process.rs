@@ -31,7 +31,7 @@ impl InProcess {
     pub fn new() -> anyhow::Result<Self> {
         let source = ConfigSource { name: "default".into(), dir: PathBuf::new(), env: Vec::new() };
         let mut config = load(&source).context("loading the embedded default configuration")?;
-        config.env = "test".into();
+        config.env = crate::config::Environment::Test;
         config.server.host = "127.0.0.1".into();
         config.server.port = 0;
         config.auth.argon2_memory_kib = 64;

@@ -6,12 +6,12 @@
 
 pub mod api;
 mod console;
+pub mod cron;
 pub mod edge;
 mod empty_query;
 pub mod problem;
 mod routes;
 pub mod spec;
-mod spec_constraints;
 mod state;
 
 pub use empty_query::drop_empty_params;

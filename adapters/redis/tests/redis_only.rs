@@ -55,7 +55,7 @@ async fn every_key_carries_the_prefix() {
     backend.cache().set("page", b"html", Duration::from_secs(60)).await.expect("set");
     backend.rate_limiter().acquire("ip", Quota::per_minute(3)).await.expect("acquire");
     let s = session(Span::hours(1));
-    backend.sessions().create(&s, &TokenHash([3; 32])).await.expect("create");
+    backend.session_store().create(&s, &TokenHash([3; 32])).await.expect("create");
 
     let keys = keys_under_prefix(backend).await.expect("scan");
     for expected in [
@@ -76,7 +76,7 @@ async fn every_key_carries_the_prefix() {
 async fn expired_families_are_collected_with_all_their_tokens() {
     let redis = TestRedis::start().await;
     let backend = redis.backend();
-    let store = backend.sessions();
+    let store = backend.session_store();
 
     let short = session(Span::seconds(5));
     let (t0, t1, t2) = (TokenHash([10; 32]), TokenHash([11; 32]), TokenHash([12; 32]));
@@ -104,7 +104,7 @@ async fn expired_families_are_collected_with_all_their_tokens() {
 async fn creating_a_session_collects_families_redis_already_expired() {
     let redis = TestRedis::start().await;
     let backend = redis.backend();
-    let store = backend.sessions();
+    let store = backend.session_store();
     let short = session(Span::milliseconds(300));
     store.create(&short, &TokenHash([30; 32])).await.expect("create");
     tokio::time::sleep(Duration::from_millis(400)).await;

@@ -97,7 +97,7 @@ where
     let _open = gateway_ref.sockets.open();
     let (sink, mut stream) = socket.split();
     let conn = Arc::new(Conn::new(limits(&gateway)));
-    let writer = tokio::spawn(crate::writer::run(sink, conn.clone(), gateway.clone()));
+    let writer = tokio::spawn(crate::writer::run(sink, conn.clone(), gateway.chat.clone()));
     let link = Link { conn: conn.clone(), locale };
 
     let ending = match authenticate(&gateway, &mut stream, &link, header_token).await {

@@ -10,6 +10,8 @@ mod connection;
 mod endpoint;
 mod gateway;
 mod hub;
+#[cfg(test)]
+mod model_tests;
 mod options;
 mod outbox;
 mod protocol;

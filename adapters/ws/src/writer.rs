@@ -3,12 +3,11 @@
 //! It owns the socket's sink, so a client that does not read only stalls its own writer.
 
 use crate::close::Close;
-use crate::gateway::Gateway;
 use crate::hub::Conn;
 use crate::outbox::Step;
 use crate::protocol::ServerFrame;
-use application::chat::ChatError;
 use application::chat::events::MessageView;
+use application::chat::{ChatError, ChatService};
 use futures::{Sink, SinkExt};
 use poem::web::websocket::{CloseCode, Message};
 use std::sync::Arc;
@@ -24,17 +23,22 @@ const FETCH_RETRY: Duration = Duration::from_secs(1);
 /// connection of an instance does not query storage at the same moment.
 const VERIFY_SPREAD_MS: u64 = 2_000;
 
+/// The runtime's clock as a std instant (the outbox takes std instants; tests pause the runtime's clock).
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
 fn close_frame(close: Close) -> Message {
     Message::Close(Some((CloseCode::from(close.code()), String::new())))
 }
 
 /// Writes until the connection closes.
-pub(crate) async fn run<W>(mut sink: W, conn: Arc<Conn>, gateway: Arc<Gateway>)
+pub(crate) async fn run<W>(mut sink: W, conn: Arc<Conn>, chat: Arc<ChatService>)
 where
     W: Sink<Message, Error = std::io::Error> + Send + Unpin,
 {
     let close = loop {
-        let step = conn.outbox().next(Instant::now());
+        let step = conn.outbox().next(now());
         let closing = conn.closing();
         match step {
             Some(Step::Send(frame)) => {
@@ -51,10 +55,8 @@ where
             }
             // Closing: what needs storage is left; the client syncs after reconnecting.
             Some(Step::Fetch { .. } | Step::Verify(_)) if closing.is_some() => break closing,
-            Some(Step::Fetch { conversation, after, until }) => {
-                fetch(&conn, &gateway, conversation, after, until).await
-            }
-            Some(Step::Verify(conversations)) => verify(&conn, &gateway, conversations).await,
+            Some(Step::Fetch { conversation, after, until }) => fetch(&conn, &chat, conversation, after, until).await,
+            Some(Step::Verify(conversations)) => verify(&conn, &chat, conversations).await,
             None => {
                 if closing.is_some() {
                     break closing;
@@ -103,13 +105,13 @@ where
 }
 
 /// Reads one page of a missing range and hands it to the outbox.
-async fn fetch(conn: &Conn, gateway: &Gateway, conversation: domain::chat::ConversationId, after: u64, until: u64) {
+async fn fetch(conn: &Conn, chat: &ChatService, conversation: domain::chat::ConversationId, after: u64, until: u64) {
     let Some(user) = conn.user.get().copied() else {
-        conn.outbox().fetch_failed(conversation, Instant::now(), FETCH_RETRY);
+        conn.outbox().fetch_failed(conversation, now(), FETCH_RETRY);
         return;
     };
     let page = conn.outbox().page();
-    match gateway.chat.replay_page(user, conversation, after, until, page).await {
+    match chat.replay_page(user, conversation, after, until, page).await {
         Ok(messages) => {
             metrics::counter!("ws_replayed_total").increment(messages.len() as u64);
             let frames =
@@ -120,19 +122,29 @@ async fn fetch(conn: &Conn, gateway: &Gateway, conversation: domain::chat::Conve
         Err(ChatError::NotMember) => conn.outbox().filled(conversation, until, Vec::new()),
         Err(err) => {
             tracing::warn!(error = %err, conversation = %conversation, "replay read failed; retrying");
-            conn.outbox().fetch_failed(conversation, Instant::now(), FETCH_RETRY);
+            conn.outbox().fetch_failed(conversation, now(), FETCH_RETRY);
         }
     }
 }
 
-/// After the bus resumed: the newest stored seq of each conversation tells the outbox what it missed.
-async fn verify(conn: &Conn, gateway: &Gateway, conversations: Vec<domain::chat::ConversationId>) {
+/// After the bus resumed: the newest stored seq of each conversation of the user (those this connection
+/// tracks, and any it never saw, such as a direct conversation whose first message was lost) tells the
+/// outbox what it missed.
+async fn verify(conn: &Conn, chat: &ChatService, tracked: Vec<domain::chat::ConversationId>) {
+    let Some(user) = conn.user.get().copied() else { return };
     let pause = Duration::from_millis(u64::from(uuid::Uuid::now_v7().as_u128() as u16) % VERIFY_SPREAD_MS);
     tokio::select! {
         _ = conn.kill.requested() => return,
         _ = tokio::time::sleep(pause) => {}
     }
-    match gateway.chat.latest_seqs(&conversations).await {
+    let latest = async {
+        let mut all = chat.conversations_of(user).await?;
+        all.extend(tracked);
+        all.sort();
+        all.dedup();
+        chat.latest_seqs(&all).await
+    };
+    match latest.await {
         Ok(latest) => conn.outbox().watermarks(&latest),
         Err(err) => {
             tracing::warn!(error = %err, "conversation check after a bus resume failed; asking again");

@@ -233,15 +233,17 @@ impl ChatService {
         if let Some(existing) = self.messages.by_client_id(&conversation, &client_id).await? {
             return self.retried(existing, sender, &recipients, origin).await;
         }
+        // Recorded before the message is stored, so a sender dying right after storing it cannot leave a
+        // message in a conversation its participants' `sync` does not list.
+        if let ConversationId::Direct(..) = conversation
+            && let Err(err) = self.conversations.touch_direct(&conversation, self.clock.now()).await
+        {
+            tracing::warn!(error = %err, "direct conversation not recorded; it shows up at its next message");
+        }
         let outcome =
             self.store(conversation, Some(sender), Some(client_id), input.kind, body, &recipients, origin).await?;
         if outcome.duplicate {
             return self.retried(outcome.message, sender, &recipients, origin).await;
-        }
-        if let ConversationId::Direct(..) = conversation
-            && let Err(err) = self.conversations.touch_direct(&conversation, outcome.message.created_at).await
-        {
-            tracing::warn!(error = %err, "direct conversation not recorded; it shows up at its next message");
         }
         Ok(outcome)
     }

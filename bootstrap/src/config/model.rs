@@ -1,13 +1,15 @@
 //! The configuration tree, one struct per section. Unknown keys are refused, so a typo stops start-up.
 
-use serde::Deserialize;
+use domain::locale::Locale;
+use serde::{Deserialize, Deserializer};
+use std::fmt;
 
 /// The whole configuration.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppConfig {
     /// Environment name (`default`, `development`, `test`, `production`); `production` enables safety checks.
-    pub env: String,
+    pub env: Environment,
     /// HTTP server.
     pub server: ServerConfig,
     /// Relational database (users, settings, audit, runs; messages unless MongoDB is configured).
@@ -51,6 +53,20 @@ pub struct ServerConfig {
     /// Proxies whose `X-Forwarded-For` is believed when finding the client IP (exact IPs).
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+}
+
+/// Which environment a configuration is for.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub enum Environment {
+    /// The embedded default: SQLite and in-memory adapters, no server needed.
+    Default,
+    /// A developer's machine with local MariaDB and Redis.
+    Development,
+    /// The test suites.
+    Test,
+    /// Production: the safety checks apply.
+    Production,
 }
 
 /// Which SQL engine.
@@ -171,7 +187,8 @@ pub struct AuthConfig {
 #[serde(deny_unknown_fields)]
 pub struct I18nConfig {
     /// Locale used when a request names none (`zh-CN` or `en`).
-    pub default_locale: String,
+    #[serde(deserialize_with = "locale")]
+    pub default_locale: Locale,
 }
 
 /// Rate limit section: initial values of the rate-limit settings.
@@ -374,6 +391,7 @@ macro_rules! named {
     };
 }
 
+named!(Environment { "default" => Default, "development" => Development, "test" => Test, "production" => Production });
 named!(DatabaseDriver { "mysql" => Mysql, "sqlite" => Sqlite });
 named!(LogFormat { "json" => Json, "text" => Text });
 named!(LogOutput { "stdout" => Stdout, "stderr" => Stderr });
@@ -390,4 +408,20 @@ trait Named: Sized + Copy + 'static {
             format!("expected {}, found {raw:?}", names.join(" or "))
         })
     }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = Self::NAMES.iter().find(|(_, v)| v == self).map_or("?", |(n, _)| *n);
+        f.write_str(name)
+    }
+}
+
+/// A locale key: one of the domain's locales by its tag, refused with the tags that would do.
+fn locale<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Locale, D::Error> {
+    let raw = String::deserialize(deserializer)?;
+    Locale::ALL.iter().copied().find(|l| l.as_str() == raw).ok_or_else(|| {
+        let tags: Vec<&str> = Locale::ALL.iter().map(|l| l.as_str()).collect();
+        serde::de::Error::custom(format!("expected {}, found {raw:?}", tags.join(" or ")))
+    })
 }

@@ -11,7 +11,6 @@ use application::groups::GroupService;
 use application::health::HealthService;
 use application::settings::{SETTINGS_CHANGED_TOPIC, SettingsInvalidator, SettingsService};
 use domain::bus::Subscription;
-use domain::locale::Locale;
 use domain::settings::{SettingKey, SettingValue, Settings};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -47,9 +46,7 @@ pub struct Services {
 /// Defaults with the config's overrides (default locale, rate limits): what stored settings go on top of.
 pub fn base_settings(config: &AppConfig) -> Settings {
     let mut base = Settings::default();
-    if let Some(locale) = Locale::ALL.iter().find(|l| l.as_str() == config.i18n.default_locale) {
-        base.set(SettingKey::DefaultLocale, SettingValue::Locale(*locale));
-    }
+    base.set(SettingKey::DefaultLocale, SettingValue::Locale(config.i18n.default_locale));
     let rl = &config.rate_limit;
     for (key, value) in [
         (SettingKey::AuthPerMinute, rl.auth_per_minute),

@@ -62,8 +62,8 @@ pub enum Step {
         /// What it replayed.
         plans: Vec<SyncPlan>,
     },
-    /// Ask storage for the newest seq of these conversations and hand it to [`Outbox::watermarks`] (after
-    /// the bus may have lost events).
+    /// Ask storage for the newest seq of these conversations, and of every other conversation of the user,
+    /// and hand it to [`Outbox::watermarks`] (after the bus may have lost events).
     Verify(Vec<ConversationId>),
 }
 
@@ -424,12 +424,13 @@ impl Outbox {
         self.verify = true;
     }
 
-    /// The newest stored seq of conversations (the answer to [`Step::Verify`]).
+    /// The newest stored seq of conversations (the answer to [`Step::Verify`]). A conversation this
+    /// connection never saw starts at its newest message, as if that one had arrived live: the client
+    /// compares it with its own cursor.
     pub fn watermarks(&mut self, latest: &HashMap<ConversationId, u64>) {
         for (conversation, seq) in latest {
-            if let Some(track) = self.tracks.get_mut(conversation)
-                && *seq > track.ceiling
-            {
+            let track = self.tracks.entry(*conversation).or_insert_with(|| Track::at(seq.saturating_sub(1)));
+            if *seq > track.ceiling {
                 track.ceiling = *seq;
                 self.turn(*conversation);
             }
@@ -443,11 +444,8 @@ impl Outbox {
         }
         if self.verify && !self.fetching {
             self.verify = false;
-            let conversations: Vec<ConversationId> =
-                self.tracks.iter().filter(|(_, t)| !t.paused).map(|(c, _)| *c).collect();
-            if !conversations.is_empty() {
-                return Some(Step::Verify(conversations));
-            }
+            let conversations = self.tracks.iter().filter(|(_, t)| !t.paused).map(|(c, _)| *c).collect();
+            return Some(Step::Verify(conversations));
         }
         match self.first_sync {
             Some(FirstSync::Until(until)) if now < until => return None,

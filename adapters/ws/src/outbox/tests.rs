@@ -36,7 +36,8 @@ fn run(o: &mut Outbox, now: Instant, stored: &HashMap<ConversationId, u64>) -> V
                 o.filled(conversation, until, page);
             }
             Some(Step::Verify(cs)) => {
-                let latest = cs.iter().filter_map(|c| stored.get(c).map(|s| (*c, *s))).collect();
+                // storage knows the tracked conversations and any other with messages
+                let latest = stored.iter().filter(|(c, _)| cs.contains(c)).map(|(c, s)| (*c, *s)).collect();
                 o.watermarks(&latest);
             }
             None => return out,
