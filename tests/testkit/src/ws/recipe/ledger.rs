@@ -3,8 +3,8 @@
 //!
 //! Per conversation it keeps the highest *contiguous* seq received (the cursor) and the messages it
 //! accepted. A `message` (or the client's own `ack`) at cursor + 1 is accepted; at or below the cursor it
-//! is a duplicate and dropped; above cursor + 1 it shows a gap, is dropped too, and asks for a `sync` (which
-//! replays it). Independently of what it accepts, it checks the order frames arrived in: per connection and
+//! is a duplicate and dropped; above cursor + 1 it shows a gap: it is kept aside (accepted once the cursor
+//! reaches it) and asks for a `sync`, which replays what is missing. Independently of what it accepts, it checks the order frames arrived in: per connection and
 //! conversation, every `message` and non-duplicate `ack` must carry a higher seq than any before it on that
 //! connection (an *inversion* otherwise). A `synced` that reports a conversation further than the cursor
 //! got means seqs the server said it replayed never came: a *hole*, and the cursor moves on as the recipe
@@ -158,6 +158,8 @@ pub struct Ledger {
     synced_on_connection: bool,
     /// Conversations with a gap: the highest seq seen above the cursor.
     wanted: BTreeMap<String, u64>,
+    /// Frames received above cursor + 1, waiting for the cursor to reach them.
+    ahead: BTreeMap<String, BTreeMap<u64, Held>>,
     own_acks: HashMap<String, (String, u64)>,
     acks: Vec<AckRecord>,
     sends: Vec<SendRecord>,
@@ -251,14 +253,13 @@ impl Ledger {
             return false;
         }
         if seq == cursor + 1 {
-            self.held.entry(conversation.to_owned()).or_default().insert(seq, held);
-            self.cursors.insert(conversation.to_owned(), seq);
-            self.figures.accepted += 1;
-            if self.wanted.get(conversation).is_some_and(|w| *w <= seq) {
-                self.wanted.remove(conversation);
-            }
+            self.accept(conversation, seq, held);
             return false;
         }
+        if self.ahead.get(conversation).is_some_and(|a| a.contains_key(&seq)) {
+            return false;
+        }
+        self.ahead.entry(conversation.to_owned()).or_default().insert(seq, held);
         self.gaps.push(Gap {
             connection: self.connection,
             conversation: conversation.to_owned(),
@@ -269,6 +270,26 @@ impl Ledger {
         let wanted = self.wanted.entry(conversation.to_owned()).or_default();
         *wanted = (*wanted).max(seq);
         true
+    }
+
+    /// Holds `seq` (cursor + 1) and whatever was kept aside right above it.
+    fn accept(&mut self, conversation: &str, seq: u64, held: Held) {
+        let kept = self.held.entry(conversation.to_owned()).or_default();
+        kept.insert(seq, held);
+        let mut cursor = seq;
+        self.figures.accepted += 1;
+        if let Some(ahead) = self.ahead.get_mut(conversation) {
+            while let Some(next) = ahead.remove(&(cursor + 1)) {
+                cursor += 1;
+                kept.insert(cursor, next);
+                self.figures.accepted += 1;
+            }
+            ahead.retain(|s, _| *s > cursor);
+        }
+        self.cursors.insert(conversation.to_owned(), cursor);
+        if self.wanted.get(conversation).is_some_and(|w| *w <= cursor) {
+            self.wanted.remove(conversation);
+        }
     }
 
     /// A `message` frame; `true` when the client should sync (a gap).
@@ -342,13 +363,22 @@ impl Ledger {
                 let until = until.as_u64().unwrap_or(0);
                 let cursor = self.cursor(conversation);
                 if until > cursor {
+                    // The recipe moves on; what was kept aside up to there is held, the rest is missing.
                     self.holes.push(Hole {
                         connection: self.connection,
                         conversation: conversation.clone(),
                         from: cursor + 1,
                         to: until,
                     });
+                    let mut ahead = self.ahead.remove(conversation).unwrap_or_default();
+                    let above = ahead.split_off(&(until + 1));
+                    let kept = self.held.entry(conversation.clone()).or_default();
+                    self.figures.accepted += ahead.len() as u64;
+                    kept.extend(ahead);
                     self.cursors.insert(conversation.clone(), until);
+                    if !above.is_empty() {
+                        self.ahead.insert(conversation.clone(), above);
+                    }
                 }
             }
         }
@@ -500,14 +530,19 @@ mod tests {
         assert!(!l.on_synced(&json!({"type": "synced", "conversations": {}})));
         assert!(!l.on_message(&message("d:a:b", 1)));
         assert!(l.on_message(&message("d:a:b", 3)), "3 after 1 shows a gap");
-        assert_eq!(l.cursor("d:a:b"), 1, "the gap's message is not held");
-        // A sync on a new connection replays 2 and 3.
+        assert!(l.on_message(&message("d:a:b", 4)));
+        assert_eq!(l.cursor("d:a:b"), 1, "kept aside, not held yet");
+        // A sync on a new connection replays 2, 3 and 4: 2 lets the cursor take 3 and 4 kept aside.
         l.connected(2);
         assert!(!l.on_message(&message("d:a:b", 2)));
+        assert_eq!(l.cursor("d:a:b"), 4);
         assert!(!l.on_message(&message("d:a:b", 3)));
-        assert!(!l.on_synced(&json!({"type": "synced", "conversations": {"d:a:b": 3}})), "nothing left wanted");
+        assert!(!l.on_message(&message("d:a:b", 4)));
+        assert!(!l.on_synced(&json!({"type": "synced", "conversations": {"d:a:b": 4}})), "nothing left wanted");
         assert!(l.holes().is_empty() && l.inversions().is_empty(), "{:?} {:?}", l.holes(), l.inversions());
-        assert_eq!(l.gaps().len(), 1);
+        assert_eq!((l.gaps().len(), l.figures().accepted, l.figures().duplicates_dropped), (2, 4, 2));
+        let expected = (1..=4).map(|s| (s, format!("c{s}"))).collect();
+        assert_eq!(l.check("d:a:b", &expected), Ok(()));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! fail, and records everything it received ([`Ledger`]) so a test can check the protocol's promises:
 //!
 //! 1. keep per conversation the highest contiguous seq received (from `message`, `ack` or `synced`);
-//! 2. drop a `message` whose seq is not above it;
+//! 2. drop a `message` whose seq is not above it; keep one further ahead aside until the cursor reaches it;
 //! 3. after every (re)connect, and whenever a gap shows, `sync` with those cursors; repeat while `more` is
 //!    non-empty;
 //! 4. resend every send not acked with the same `client_msg_id` (after the connection's first `synced`);
