@@ -32,9 +32,11 @@ use tokio::time::sleep_until;
 /// How long the server waits for the client's Close after sending its own.
 const CLOSE_LINGER: Duration = Duration::from_secs(5);
 
-/// How long a new connection holds conversation frames back for a first `sync` (see
+/// How long after `welcome` a new connection holds conversation frames back for a first `sync` (see
 /// [`crate::outbox::Outbox::await_first_sync`]); a client that sends anything else first is served at once.
-const FIRST_SYNC_WAIT: Duration = Duration::from_secs(1);
+/// Long enough for a client's answer to reach a loaded server; a client that never syncs nor sends gets its
+/// first messages this late.
+const FIRST_SYNC_WAIT: Duration = Duration::from_secs(2);
 
 /// Whether a read failed because the frame exceeded `max_frame_bytes` (tungstenite's capacity error,
 /// which poem passes on as an I/O error carrying its text).
@@ -251,8 +253,8 @@ where
     let options = &gateway.options;
     let conn = link.conn.clone();
     let _ = conn.user.set(user);
-    // Before registering, so no live message of the hub goes out ahead of the client's first sync.
-    conn.with_outbox(|o| o.await_first_sync(Instant::now() + FIRST_SYNC_WAIT));
+    // Before registering, so no live message of the hub goes out ahead of `welcome` or the first sync.
+    conn.with_outbox(|o| o.await_first_sync());
     if gateway.hub.register(user, id, conn.clone()).is_err() {
         link.error(None, &TooManyConnections);
         return Ending::Server(Close::TooManyConnections);
@@ -275,6 +277,7 @@ where
             max_connections_per_user: options.max_connections_per_user,
         },
     });
+    conn.with_outbox(|o| o.welcomed(Instant::now() + FIRST_SYNC_WAIT));
 
     let mut state = ConnState {
         user,

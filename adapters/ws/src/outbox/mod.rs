@@ -198,6 +198,8 @@ pub struct Outbox {
 /// How long a new connection still waits for its first sync.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum FirstSync {
+    /// Until the client has its `welcome` (registration and presence may take a while under load).
+    Welcome,
     /// Until this instant, unless the client's first frame comes first.
     Until(Instant),
     /// The client's first frame was a `sync`: until it begins, however long planning it takes.
@@ -221,10 +223,18 @@ impl Outbox {
     }
 
     /// A new connection: conversation frames (messages, acks) wait until the first sync begins, until
-    /// [`Outbox::release`], or until `until`, so a client that syncs right after `welcome` gets its replay
-    /// first and live messages after it, in order. Replies and other frames go out meanwhile.
-    pub fn await_first_sync(&mut self, until: Instant) {
-        self.first_sync = Some(FirstSync::Until(until));
+    /// [`Outbox::release`], or until the deadline [`Outbox::welcomed`] sets, so a client that syncs right
+    /// after `welcome` gets its replay first and live messages after it, in order. Replies and other frames
+    /// (`welcome` first) go out meanwhile.
+    pub fn await_first_sync(&mut self) {
+        self.first_sync = Some(FirstSync::Welcome);
+    }
+
+    /// `welcome` is on its way: the wait for a first sync now ends at `until` at the latest.
+    pub fn welcomed(&mut self, until: Instant) {
+        if self.first_sync == Some(FirstSync::Welcome) {
+            self.first_sync = Some(FirstSync::Until(until));
+        }
     }
 
     /// The client's first frame is a `sync`: keep holding until it begins (planning it reads storage, which
@@ -449,7 +459,7 @@ impl Outbox {
         }
         match self.first_sync {
             Some(FirstSync::Until(until)) if now < until => return None,
-            Some(FirstSync::Coming) => return None,
+            Some(FirstSync::Welcome | FirstSync::Coming) => return None,
             Some(FirstSync::Until(_)) => self.release(),
             None => {}
         }
@@ -533,8 +543,8 @@ impl Outbox {
         }
         match self.first_sync {
             Some(FirstSync::Until(until)) => return Some(until),
-            // begin_sync or release wakes the writer.
-            Some(FirstSync::Coming) => return None,
+            // welcomed, begin_sync or release wakes the writer.
+            Some(FirstSync::Welcome | FirstSync::Coming) => return None,
             None => {}
         }
         self.tracks

@@ -146,13 +146,19 @@ fn a_sync_streams_from_the_cursor_holds_live_messages_back_and_ends_in_synced() 
 fn a_new_connection_holds_live_frames_back_for_its_first_sync() {
     let (c, t0) = (conv(), Instant::now());
     let mut o = Outbox::new(limits(100));
-    o.await_first_sync(t0 + Duration::from_secs(1));
+    o.await_first_sync();
     o.message(c, 13, msg(c, 13)).unwrap();
     o.message(c, 14, msg(c, 14)).unwrap();
     o.ack(c, 15, ack(c, 15)).unwrap();
     o.control("welcome".into()).unwrap();
     let stored = HashMap::from([(c, 15)]);
-    assert_eq!(run(&mut o, t0, &stored), vec!["welcome".to_owned()], "only replies go before the sync");
+    assert_eq!(
+        run(&mut o, t0 + Duration::from_secs(9), &stored),
+        vec!["welcome".to_owned()],
+        "before welcome, no deadline"
+    );
+    o.welcomed(t0 + Duration::from_secs(1));
+    assert!(run(&mut o, t0, &stored).is_empty(), "only replies go before the sync");
     // The sync frame came; planning it outlasts the wait, and the hold lasts until it begins.
     o.first_sync_coming();
     assert!(run(&mut o, t0 + Duration::from_secs(5), &stored).is_empty());
@@ -169,13 +175,14 @@ fn without_a_first_sync_live_frames_go_after_the_wait_or_once_released() {
     let (c, d, t0) = (conv(), conv(), Instant::now());
     let wait = Duration::from_secs(1);
     let mut o = Outbox::new(limits(100));
-    o.await_first_sync(t0 + wait);
+    o.await_first_sync();
+    o.welcomed(t0 + wait);
     o.message(c, 5, msg(c, 5)).unwrap();
     assert!(run(&mut o, t0, &HashMap::new()).is_empty());
     assert_eq!(o.wake_at(), Some(t0 + wait), "the writer wakes when the wait ends");
     assert_eq!(run(&mut o, t0 + wait, &HashMap::new()), vec![msg(c, 5).to_string()]);
     let mut o = Outbox::new(limits(100));
-    o.await_first_sync(t0 + wait);
+    o.await_first_sync();
     o.ack(d, 1, ack(d, 1)).unwrap();
     o.release();
     assert_eq!(run(&mut o, t0, &HashMap::new()), vec![ack(d, 1).to_string()], "released: the ack goes at once");
