@@ -306,7 +306,6 @@ where
                 link.error(None, &TokenError::Expired);
                 break Ending::Server(Close::TokenExpired);
             }
-            _ = sleep_until(idle) => break Ending::Server(Close::Idle),
             _ = session_check.tick() => {
                 if let Err(err) = gateway.auth.authenticate(&session.token).await
                     && err.kind() != ErrorKind::Unavailable
@@ -342,6 +341,9 @@ where
                     Some(Err(_)) | None => break Ending::Lost,
                 }
             }
+            // After the frame branch: a frame waiting to be read means the client was not idle, only the
+            // server slow to read it (a long send, a loaded machine).
+            _ = sleep_until(idle) => break Ending::Server(Close::Idle),
         }
     };
     gateway.hub.unregister(user, id, &state.watched);
