@@ -235,13 +235,19 @@ impl RecipeClient {
     async fn try_connect(&mut self) -> Result<(), RecipeError> {
         let server = self.next_server;
         let base = self.options.bases[server].clone();
+        let wait = self.options.wait;
         let attempt = async {
             self.sign_in(&base).await?;
             let token = self.token.clone().unwrap_or_default();
             let url = ws_url(&base, &self.options.ws_path);
-            Dial::new(&url).token(&token).wait(self.options.wait).connect().await.map_err(Ok)
+            Dial::new(&url).token(&token).wait(wait).connect().await.map_err(Ok)
         };
-        match attempt.await {
+        // A server that accepts the connection and never answers must not hold the client forever.
+        let attempt = match tokio::time::timeout(wait, attempt).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(Ok(ClientError::Timeout(format!("no sign-in and welcome within {wait:?}")))),
+        };
+        match attempt {
             Ok(client) => {
                 self.connections += 1;
                 let number = self.connections;
@@ -300,7 +306,7 @@ impl RecipeClient {
     /// Drops the socket on purpose (a network change) and reconnects to `server` (or the same one).
     pub async fn reconnect(&mut self, server: Option<usize>) {
         if let Some(socket) = self.socket.take() {
-            let _ = socket.client.close().await;
+            let _ = tokio::time::timeout(Duration::from_secs(5), socket.client.close()).await;
             self.ledger.disconnected("client");
         }
         if let Some(server) = server {
@@ -557,7 +563,7 @@ impl RecipeClient {
     /// Closes the socket politely (the end of a test).
     pub async fn close(mut self) -> Ledger {
         if let Some(socket) = self.socket.take() {
-            let _ = socket.client.close().await;
+            let _ = tokio::time::timeout(Duration::from_secs(5), socket.client.close()).await;
         }
         self.ledger
     }
