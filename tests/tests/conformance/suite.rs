@@ -298,6 +298,24 @@ fn in_flight(ledgers: &[Ledger], victim: usize, kill: Instant) -> BTreeSet<Strin
         .collect()
 }
 
+/// What the servers warned about, by message, most frequent first: what a failing or slow run looks for.
+fn server_warnings(servers: &[Server]) -> Vec<(usize, String)> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for server in servers {
+        for line in server.output().lines() {
+            let Ok(entry) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+            if matches!(entry["level"].as_str(), Some("WARN" | "ERROR")) {
+                let message = entry["message"].as_str().unwrap_or("?").to_owned();
+                *counts.entry(message).or_default() += 1;
+            }
+        }
+    }
+    let mut sorted: Vec<(usize, String)> = counts.into_iter().map(|(m, n)| (n, m)).collect();
+    sorted.sort_by(|a, b| b.cmp(a));
+    sorted.truncate(8);
+    sorted
+}
+
 /// The takeover figure, per conversation with a send in flight on the victim at the kill: from the kill to
 /// the first message stored after it in that conversation (by the server's clock: the ack's `created_at`,
 /// so a test process slow to read its sockets does not add to it), or `None` if none was.
@@ -319,6 +337,30 @@ fn takeovers(
             (c.clone(), first.and_then(|at| (at - kill).to_std().ok()))
         })
         .collect()
+}
+
+/// Where a takeover's time goes, per send in flight on the victim at the kill: (from the kill to its resend
+/// on a survivor: the client noticing, reconnecting and syncing; from the resend to its ack: the server).
+fn takeover_parts(ledgers: &[Ledger], victim: usize, kill: Instant) -> Vec<(Duration, Duration)> {
+    let mut parts = Vec::new();
+    for ledger in ledgers {
+        let acked_before: BTreeSet<&str> =
+            ledger.acks().iter().filter(|a| a.at < kill).map(|a| a.client_msg_id.as_str()).collect();
+        let flying: BTreeSet<&str> = ledger
+            .sends()
+            .iter()
+            .filter(|s| s.server == victim && s.at < kill && !acked_before.contains(s.client_msg_id.as_str()))
+            .map(|s| s.client_msg_id.as_str())
+            .collect();
+        for id in flying {
+            let resent = ledger.sends().iter().find(|s| s.client_msg_id == id && s.at > kill).map(|s| s.at);
+            let acked = ledger.acks().iter().find(|a| a.client_msg_id == id && a.at > kill).map(|a| a.at);
+            if let (Some(resent), Some(acked)) = (resent, acked) {
+                parts.push((resent - kill, acked.saturating_duration_since(resent)));
+            }
+        }
+    }
+    parts
 }
 
 /// The same as the clients saw it: from the kill to the first ack read after it in each conversation.
@@ -598,6 +640,7 @@ async fn recipe_clients_hold_every_acked_message_once_in_order_through_a_kill_an
         }
     }
     eprintln!("failed sign-ins and connects: {failed_connects:?}");
+    eprintln!("server warnings (the surviving processes): {:?}", server_warnings(&servers));
     // What the first clients with an inversion saw on that connection, to tell a server bug from a client one.
     for (i, ledger) in ledgers.iter().enumerate().filter(|(_, l)| !l.inversions().is_empty()).take(3) {
         let first = &ledger.inversions()[0];
@@ -616,6 +659,15 @@ async fn recipe_clients_hold_every_acked_message_once_in_order_through_a_kill_an
         ),
         _ => eprintln!("takeover: no send was in flight on the killed instance at the kill"),
     }
+    let parts = takeover_parts(&ledgers, VICTIM, kill);
+    let max_of = |f: fn(&(Duration, Duration)) -> Duration| parts.iter().map(f).max().unwrap_or_default().as_millis();
+    eprintln!(
+        "  of which, over {} sends in flight: kill to resend on a survivor (reconnect and sync) max {} ms; resend to \
+         ack max {} ms",
+        parts.len(),
+        max_of(|p| p.0),
+        max_of(|p| p.1)
+    );
 
     assert!(
         mismatches.is_empty(),
