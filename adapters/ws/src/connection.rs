@@ -394,7 +394,8 @@ impl ConnState {
         match gateway.chat.sync_plan(self.user, &sync.cursors).await {
             Ok(plans) => link.conn.with_outbox(|o| o.begin_sync(sync.id, plans)),
             Err(err) => {
-                link.conn.with_outbox(|o| o.release());
+                // The client retries its sync: live delivery keeps waiting for it a while longer.
+                link.conn.with_outbox(|o| o.first_sync_refused(Instant::now() + FIRST_SYNC_WAIT));
                 self.report(link, sync.id.as_deref(), &err);
             }
         }
@@ -424,14 +425,15 @@ impl ConnState {
                 return None;
             }
         };
-        if self.first_frame && !matches!(frame, ClientFrame::Ping) {
+        if matches!(frame, ClientFrame::Sync { .. }) {
+            // Holds live delivery (if it still waits for a first sync) until this one begins.
+            link.conn.with_outbox(|o| o.first_sync_coming());
+        } else if self.first_frame && !matches!(frame, ClientFrame::Ping) {
+            // Not syncing first: nothing to hold live delivery back for.
+            link.conn.with_outbox(|o| o.release());
+        }
+        if !matches!(frame, ClientFrame::Ping) {
             self.first_frame = false;
-            if matches!(frame, ClientFrame::Sync { .. }) {
-                link.conn.with_outbox(|o| o.first_sync_coming());
-            } else {
-                // Not syncing first: nothing to hold live delivery back for.
-                link.conn.with_outbox(|o| o.release());
-            }
         }
         let result: Result<(), ChatError> = match frame {
             ClientFrame::Ping => {

@@ -237,11 +237,19 @@ impl Outbox {
         }
     }
 
-    /// The client's first frame is a `sync`: keep holding until it begins (planning it reads storage, which
-    /// may take longer than the wait under load), however long that takes.
+    /// A `sync` came while frames are held for the first one: keep holding until it begins (planning it
+    /// reads storage, which may take longer than the wait under load), however long that takes.
     pub fn first_sync_coming(&mut self) {
         if self.first_sync.is_some() {
             self.first_sync = Some(FirstSync::Coming);
+        }
+    }
+
+    /// The first sync could not be planned (storage unavailable; the client was told and retries): keep
+    /// holding for its retry until `until`.
+    pub fn first_sync_refused(&mut self, until: Instant) {
+        if self.first_sync == Some(FirstSync::Coming) {
+            self.first_sync = Some(FirstSync::Until(until));
         }
     }
 

@@ -163,6 +163,10 @@ fn a_new_connection_holds_live_frames_back_for_its_first_sync() {
     o.first_sync_coming();
     assert!(run(&mut o, t0 + Duration::from_secs(5), &stored).is_empty());
     assert_eq!(o.wake_at(), None, "begin_sync wakes the writer");
+    // Planning it failed (storage down): the hold waits a while for the client's retry, which comes.
+    o.first_sync_refused(t0 + Duration::from_secs(7));
+    assert!(run(&mut o, t0 + Duration::from_secs(6), &stored).is_empty());
+    o.first_sync_coming();
     o.begin_sync(Some("s1".into()), vec![SyncPlan { conversation: c, after: 10, until: 14, more: false }]);
     let mut want: Vec<String> = (11..=14).map(|s| msg(c, s).to_string()).collect();
     want.push("synced 1".into());
