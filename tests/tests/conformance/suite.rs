@@ -51,7 +51,7 @@ const VICTIM: usize = 1;
 /// `shared.server` of a client without a socket.
 const OFFLINE: usize = usize::MAX;
 /// How long the drain and the catch-up may take on a loaded machine before the test fails.
-const SETTLE: Duration = Duration::from_secs(120);
+const SETTLE: Duration = Duration::from_secs(180);
 
 /// How big a run is.
 #[derive(Clone, Debug)]
