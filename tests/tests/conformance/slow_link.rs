@@ -27,6 +27,17 @@ const PAD: usize = 15_000;
 const READ_RATE: u64 = 1_000_000;
 /// Live messages per second during the sync.
 const LIVE_PER_SEC: u64 = 36;
+/// The reader's keep-alive: it sends nothing else for the whole test, longer than the idle timeout.
+const PING_EVERY: Duration = Duration::from_secs(5);
+
+/// The next frame of the slow reader, pinging first when it has been silent for [`PING_EVERY`].
+async fn next_frame(reader: &mut WsClient, pinged: &mut Instant) -> Result<Value, ClientError> {
+    if pinged.elapsed() >= PING_EVERY {
+        reader.send_frame(json!({"type": "ping"})).await?;
+        *pinged = Instant::now();
+    }
+    reader.recv().await
+}
 
 fn body(source: &str, n: u64) -> Value {
     json!({"source": source, "n": n, "pad": "p".repeat(PAD)})
@@ -85,6 +96,7 @@ async fn a_large_sync_on_a_slow_link_in_a_busy_group_ends_in_synced_and_misses_n
         .expect("reader connects");
     reader.send_frame(json!({"type": "sync", "id": "s-1", "cursors": {}})).await.expect("sync");
     let sync_started = Instant::now();
+    let mut pinged = Instant::now();
 
     // Meanwhile another member sends at LIVE_PER_SEC until the reader's synced.
     let stop = Arc::new(AtomicBool::new(false));
@@ -122,7 +134,7 @@ async fn a_large_sync_on_a_slow_link_in_a_busy_group_ends_in_synced_and_misses_n
         }
     };
     let synced = loop {
-        let frame = match reader.recv().await {
+        let frame = match next_frame(&mut reader, &mut pinged).await {
             Ok(frame) => frame,
             Err(ClientError::Closed(ended)) => {
                 panic!("the slow reader was closed with {ended} before synced, after {} messages", seqs.len())
@@ -158,7 +170,7 @@ async fn a_large_sync_on_a_slow_link_in_a_busy_group_ends_in_synced_and_misses_n
     let deadline = Instant::now() + Duration::from_secs(120);
     while (seqs.len() as u64) < total {
         assert!(Instant::now() < deadline, "only {} of {total} messages after synced", seqs.len());
-        match reader.recv().await {
+        match next_frame(&mut reader, &mut pinged).await {
             Ok(frame) => read(&frame, &mut seqs, &mut bodies),
             Err(err) => panic!("the slow reader failed after synced with {} of {total} messages: {err}", seqs.len()),
         }
