@@ -30,15 +30,13 @@ impl SharedBackends {
 
     /// Points a server at these backends.
     pub fn apply(&self, builder: ServerBuilder) -> ServerBuilder {
-        let sql = self.db.options();
-        builder
-            .env("EXCHANGE__DATABASE__DRIVER", "mysql")
-            .env("EXCHANGE__DATABASE__HOST", &sql.host)
-            .env("EXCHANGE__DATABASE__PORT", sql.port.to_string())
-            .env("EXCHANGE__DATABASE__USERNAME", &sql.username)
-            .env("EXCHANGE__DATABASE__PASSWORD", &sql.password)
-            .env("EXCHANGE__DATABASE__DATABASE", &sql.database)
-            .envs(redis_env(&self.redis))
+        builder.envs(database_env(&self.db)).envs(redis_env(&self.redis))
+    }
+
+    /// The Redis prefix, for tests that work on the same keys as the servers (a second instance of an
+    /// adapter in the test process).
+    pub fn redis(&self) -> &TestRedis {
+        &self.redis
     }
 
     /// The MariaDB database, for tests that seed rows through the SQL adapter (e.g. chat groups).
@@ -50,6 +48,19 @@ impl SharedBackends {
     pub fn env(&self) -> Vec<(String, String)> {
         self.apply(ServerBuilder::new()).env_pairs()
     }
+}
+
+/// The `EXCHANGE__DATABASE__…` settings that point a server at the MariaDB database `db`.
+pub fn database_env(db: &TestDatabase) -> Vec<(String, String)> {
+    let sql = db.options();
+    vec![
+        ("EXCHANGE__DATABASE__DRIVER".into(), "mysql".into()),
+        ("EXCHANGE__DATABASE__HOST".into(), sql.host.clone()),
+        ("EXCHANGE__DATABASE__PORT".into(), sql.port.to_string()),
+        ("EXCHANGE__DATABASE__USERNAME".into(), sql.username.clone()),
+        ("EXCHANGE__DATABASE__PASSWORD".into(), sql.password.clone()),
+        ("EXCHANGE__DATABASE__DATABASE".into(), sql.database.clone()),
+    ]
 }
 
 /// The `EXCHANGE__REDIS__…` settings that point a server at `redis` (its host, port and own key prefix).

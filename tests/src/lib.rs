@@ -67,6 +67,8 @@ pub struct ServerBuilder {
     cron: bool,
     /// A program (and its arguments) that runs `exchange …` by `exec`, e.g. to give it a mount of its own.
     wrapper: Vec<String>,
+    /// Listen on this port instead of a free one (to restart an instance where its clients expect it).
+    port: Option<u16>,
 }
 
 impl ServerBuilder {
@@ -104,6 +106,12 @@ impl ServerBuilder {
         self
     }
 
+    /// Listens on `port` instead of a free one: a restarted instance comes back at its old address.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
     /// Adds command-line arguments after `serve`.
     pub fn arg(mut self, arg: &str) -> Self {
         self.args.push(arg.to_owned());
@@ -113,7 +121,7 @@ impl ServerBuilder {
     /// Starts the server and waits until `/ping` answers (or panics with its output after 60 s).
     pub async fn spawn(self) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
-        let port = free_port();
+        let port = self.port.unwrap_or_else(free_port);
         let stdout = std::fs::File::create(dir.path().join("stdout.log")).expect("stdout file");
         let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file");
         let mut cmd = match self.wrapper.split_first() {

@@ -15,9 +15,9 @@ use crate::outbox::Limits;
 use crate::protocol::{self, ClientFrame, FrameError, Limits as WelcomeLimits, ServerFrame};
 use crate::rate::TokenBucket;
 use application::auth::AuthError;
-use application::chat::ChatError;
+use application::chat::{ChatError, Target};
 use chrono::Utc;
-use domain::chat::ConnectionId;
+use domain::chat::{ConnectionId, ConversationId};
 use domain::ids::UserId;
 use domain::locale::Locale;
 use domain::token::TokenError;
@@ -31,6 +31,12 @@ use tokio::time::sleep_until;
 
 /// How long the server waits for the client's Close after sending its own.
 const CLOSE_LINGER: Duration = Duration::from_secs(5);
+
+/// How long after `welcome` a new connection holds conversation frames back for a first `sync` (see
+/// [`crate::outbox::Outbox::await_first_sync`]); a client that sends anything else first is served at once.
+/// Long enough for a client's answer to reach a loaded server; a client that never syncs nor sends gets its
+/// first messages this late.
+const FIRST_SYNC_WAIT: Duration = Duration::from_secs(2);
 
 /// Whether a read failed because the frame exceeded `max_frame_bytes` (tungstenite's capacity error,
 /// which poem passes on as an I/O error carrying its text).
@@ -88,6 +94,9 @@ pub(crate) async fn run<S>(socket: S, gateway: Arc<Gateway>, header_token: Optio
 where
     S: Stream<Item = std::io::Result<Message>> + Sink<Message, Error = std::io::Error> + Send + Unpin + 'static,
 {
+    // Counted until the close is done, so a draining gateway waits for it (see `Gateway::wait_drained`).
+    let gateway_ref = gateway.clone();
+    let _open = gateway_ref.sockets.open();
     let (sink, mut stream) = socket.split();
     let conn = Arc::new(Conn::new(limits(&gateway)));
     let writer = tokio::spawn(crate::writer::run(sink, conn.clone(), gateway.chat.clone()));
@@ -244,6 +253,8 @@ where
     let options = &gateway.options;
     let conn = link.conn.clone();
     let _ = conn.user.set(user);
+    // Before registering, so no live message of the hub goes out ahead of `welcome` or the first sync.
+    conn.with_outbox(|o| o.await_first_sync());
     if gateway.hub.register(user, id, conn.clone()).is_err() {
         link.error(None, &TooManyConnections);
         return Ending::Server(Close::TooManyConnections);
@@ -266,6 +277,7 @@ where
             max_connections_per_user: options.max_connections_per_user,
         },
     });
+    conn.with_outbox(|o| o.welcomed(Instant::now() + FIRST_SYNC_WAIT));
 
     let mut state = ConnState {
         user,
@@ -273,6 +285,7 @@ where
         bucket: TokenBucket::new(options.messages_per_sec),
         watched: Vec::new(),
         syncs: VecDeque::new(),
+        first_frame: true,
     };
     let expiry = deadline_at(session.expires_at);
     let mut idle = tokio::time::Instant::now() + options.idle_timeout;
@@ -293,7 +306,6 @@ where
                 link.error(None, &TokenError::Expired);
                 break Ending::Server(Close::TokenExpired);
             }
-            _ = sleep_until(idle) => break Ending::Server(Close::Idle),
             _ = session_check.tick() => {
                 if let Err(err) = gateway.auth.authenticate(&session.token).await
                     && err.kind() != ErrorKind::Unavailable
@@ -329,6 +341,9 @@ where
                     Some(Err(_)) | None => break Ending::Lost,
                 }
             }
+            // After the frame branch: a frame waiting to be read means the client was not idle, only the
+            // server slow to read it (a long send, a loaded machine).
+            _ = sleep_until(idle) => break Ending::Server(Close::Idle),
         }
     };
     gateway.hub.unregister(user, id, &state.watched);
@@ -368,6 +383,8 @@ struct ConnState {
     watched: Vec<UserId>,
     /// Syncs asked for and not yet started (one replays at a time, in order).
     syncs: VecDeque<PendingSync>,
+    /// No frame but pings came yet: live delivery waits (bounded) for a first `sync`.
+    first_frame: bool,
 }
 
 impl ConnState {
@@ -376,7 +393,11 @@ impl ConnState {
         let Some(sync) = self.syncs.pop_front() else { return };
         match gateway.chat.sync_plan(self.user, &sync.cursors).await {
             Ok(plans) => link.conn.with_outbox(|o| o.begin_sync(sync.id, plans)),
-            Err(err) => self.report(link, sync.id.as_deref(), &err),
+            Err(err) => {
+                // The client retries its sync: live delivery keeps waiting for it a while longer.
+                link.conn.with_outbox(|o| o.first_sync_refused(Instant::now() + FIRST_SYNC_WAIT));
+                self.report(link, sync.id.as_deref(), &err);
+            }
         }
     }
 
@@ -404,6 +425,16 @@ impl ConnState {
                 return None;
             }
         };
+        if matches!(frame, ClientFrame::Sync { .. }) {
+            // Holds live delivery (if it still waits for a first sync) until this one begins.
+            link.conn.with_outbox(|o| o.first_sync_coming());
+        } else if self.first_frame && !matches!(frame, ClientFrame::Ping) {
+            // Not syncing first: nothing to hold live delivery back for.
+            link.conn.with_outbox(|o| o.release());
+        }
+        if !matches!(frame, ClientFrame::Ping) {
+            self.first_frame = false;
+        }
         let result: Result<(), ChatError> = match frame {
             ClientFrame::Ping => {
                 link.send(ServerFrame::Pong { id });
@@ -413,18 +444,30 @@ impl ConnState {
                 link.error(id, &FrameError::AlreadyAuthenticated);
                 Ok(())
             }
-            ClientFrame::Send(input) => match gateway.chat.send(self.user, Some(self.conn), input).await {
-                Ok(outcome) => {
-                    metrics::counter!("ws_messages_total").increment(1);
-                    let frame = ServerFrame::ack(id, &outcome).encode();
-                    let m = &outcome.message;
-                    if link.conn.with_outbox(|o| o.ack(m.conversation, m.seq, frame)).is_err() {
-                        link.conn.slow();
+            ClientFrame::Send(input) => {
+                // The conversation's frames wait for this send's ack, which takes its place among them.
+                let conversation = match input.target {
+                    Target::User(peer) => ConversationId::direct(self.user, peer),
+                    Target::Group(group) => ConversationId::Group(group),
+                    Target::Conversation(c) => c,
+                };
+                link.conn.with_outbox(|o| o.sending(conversation));
+                let sent = gateway.chat.send(self.user, Some(self.conn), input).await;
+                let result = match sent {
+                    Ok(outcome) => {
+                        metrics::counter!("ws_messages_total").increment(1);
+                        let frame = ServerFrame::ack(id, &outcome).encode();
+                        let m = &outcome.message;
+                        if link.conn.with_outbox(|o| o.ack(m.conversation, m.seq, frame)).is_err() {
+                            link.conn.slow();
+                        }
+                        Ok(())
                     }
-                    Ok(())
-                }
-                Err(err) => Err(err),
-            },
+                    Err(err) => Err(err),
+                };
+                link.conn.with_outbox(|o| o.sent(conversation));
+                result
+            }
             ClientFrame::Sync { cursors } => {
                 self.syncs.push_back(PendingSync { id: parsed.id.clone(), cursors });
                 if !link.conn.outbox().syncing() {

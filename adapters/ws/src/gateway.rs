@@ -10,8 +10,47 @@ use application::settings::SettingsService;
 use domain::bus::{EventBus, Subscription};
 use domain::locale::Locale;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+
+/// Sockets from upgrade to the end of their close (the hub forgets a connection as soon as it decides to
+/// close; the socket may still be flushing and waiting for the client's Close).
+#[derive(Default)]
+pub(crate) struct Sockets {
+    open: AtomicUsize,
+    closed: Notify,
+}
+
+/// One open socket; dropping it counts it closed.
+pub(crate) struct OpenSocket<'a>(&'a Sockets);
+
+impl Sockets {
+    /// Counts a socket open until the guard drops.
+    pub(crate) fn open(&self) -> OpenSocket<'_> {
+        self.open.fetch_add(1, Ordering::AcqRel);
+        OpenSocket(self)
+    }
+
+    async fn wait_none(&self) {
+        loop {
+            let closed = self.closed.notified();
+            if self.open.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            closed.await;
+        }
+    }
+}
+
+impl Drop for OpenSocket<'_> {
+    fn drop(&mut self) {
+        if self.0.open.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.closed.notify_waiters();
+        }
+    }
+}
 
 /// Everything connections share.
 pub struct Gateway {
@@ -21,6 +60,7 @@ pub struct Gateway {
     pub(crate) hub: Arc<Hub>,
     pub(crate) options: WsOptions,
     pub(crate) shutdown: CancellationToken,
+    pub(crate) sockets: Sockets,
     _subscriptions: Vec<Box<dyn Subscription>>,
 }
 
@@ -48,7 +88,16 @@ impl Gateway {
                 }
             }
         }
-        Self { chat, auth, settings, hub, options, shutdown, _subscriptions: subscriptions }
+        Self {
+            chat,
+            auth,
+            settings,
+            hub,
+            options,
+            shutdown,
+            sockets: Sockets::default(),
+            _subscriptions: subscriptions,
+        }
     }
 
     /// Live connections on this instance.
@@ -75,10 +124,20 @@ impl Gateway {
         self.shutdown.cancel();
     }
 
-    /// Waits (up to `bound`) until every socket closed.
+    /// Waits (up to `bound`) until every socket closed, including those still flushing or waiting for the
+    /// client's Close (bounded per socket), so upgrades keep getting 503 meanwhile instead of a closed port.
     pub async fn wait_drained(&self, bound: Duration) {
-        if tokio::time::timeout(bound, self.hub.wait_empty()).await.is_err() {
-            tracing::warn!(left = self.hub.connections(), "WebSocket connections still open after the drain bound");
+        let closed = async {
+            self.hub.wait_empty().await;
+            self.sockets.wait_none().await;
+        };
+        if tokio::time::timeout(bound, closed).await.is_err() {
+            let sockets = self.sockets.open.load(Ordering::Acquire);
+            tracing::warn!(
+                left = self.hub.connections(),
+                sockets,
+                "WebSocket connections still open after the drain bound"
+            );
         }
     }
 

@@ -613,12 +613,12 @@ async fn die_after_storing(w: &World, sender: UserId, to: UserId, client: &str) 
 
 /// A sender stored seq 1 and died before publishing: the next send of the conversation, on another
 /// instance, announces seq 1 before its own seq 2, within about one lease.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_next_send_announces_what_a_dead_sender_stored_and_takes_over_within_a_lease() {
     let mut w = world().await;
     let (alice, bob) = (w.user("alice", Role::User).await, w.user("bob", Role::User).await);
     die_after_storing(&w, alice, bob, "lost").await;
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
     let next = w.chat.send(bob, None, text(Target::User(alice), "after", "are you there?")).await.unwrap();
     let took = started.elapsed();
     assert_eq!(next.message.seq, 2);
@@ -627,7 +627,7 @@ async fn the_next_send_announces_what_a_dead_sender_stored_and_takes_over_within
 }
 
 /// When nobody sends again, the sweep finds the expired reservation and announces the orphan.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_sweep_announces_an_orphan_when_nobody_sends_again() {
     let mut w = world().await;
     let (alice, bob) = (w.user("alice", Role::User).await, w.user("bob", Role::User).await);
@@ -637,7 +637,7 @@ async fn the_sweep_announces_an_orphan_when_nobody_sends_again() {
     assert_eq!(w.chat.complete_abandoned().await.unwrap(), 1);
     assert_eq!(w.delivered_seqs().await, vec![1]);
     assert_eq!(w.chat.complete_abandoned().await.unwrap(), 0, "done once");
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
     let next = w.chat.send(bob, None, text(Target::User(alice), "after", "hi")).await.unwrap();
     assert_eq!(next.message.seq, 2);
     assert!(started.elapsed() < Duration::from_millis(200), "the seq was freed by the sweep");
@@ -645,7 +645,7 @@ async fn the_sweep_announces_an_orphan_when_nobody_sends_again() {
 
 /// Regression (issue 13): the duplicate path returned before publishing, so a message whose first sender
 /// died before announcing it never reached anyone live, even after the client's retry.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_retry_of_a_stored_but_unannounced_send_is_announced() {
     let mut w = world().await;
     let (alice, bob) = (w.user("alice", Role::User).await, w.user("bob", Role::User).await);
@@ -660,7 +660,7 @@ async fn the_retry_of_a_stored_but_unannounced_send_is_announced() {
 
 /// A store write slower than the lease keeps its seq (the lease is renewed), so a concurrent send waits
 /// for it instead of taking seq 1 from under it.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_slow_store_write_keeps_its_seq() {
     let mut w = world_with(ChatOptions { seq_lease: Duration::from_millis(150), ..ChatOptions::default() }).await;
     let (alice, bob) = (w.user("alice", Role::User).await, w.user("bob", Role::User).await);

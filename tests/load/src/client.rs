@@ -1,9 +1,10 @@
-//! One WebSocket connection speaking docs/ws-protocol.md: authenticate with the subprotocol token, keep
-//! alive with `ping`, send timestamped `custom` messages when told to, and record for every `message` frame
-//! how long it took from the sender's send to this receiver (both in this process, one clock).
+//! One WebSocket connection (the test kit's client) speaking docs/ws-protocol.md: authenticate with the
+//! subprotocol token, keep alive with `ping`, send timestamped `custom` messages when told to, and record for
+//! every `message` frame how long it took from the sender's send to this receiver (both in this process, one
+//! clock).
 
-use anyhow::{Context, bail};
-use futures::{SinkExt, StreamExt};
+use anyhow::Context;
+use exchange_testkit::{ClientError, Dial, Ended, WsClient};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -11,9 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+pub use exchange_testkit::ws_url;
 
 /// Longest wait for the `welcome` frame.
 const WELCOME_WAIT: Duration = Duration::from_secs(60);
@@ -70,41 +70,24 @@ pub struct Connection {
     pub task: JoinHandle<Report>,
 }
 
-/// `ws://host:port<path>` for a server at `base` (`http://host:port`).
-pub fn ws_url(base: &str, path: &str) -> String {
-    format!("{}{path}", base.trim_end_matches('/').replacen("http", "ws", 1))
-}
-
-/// Connects, waits for `welcome`, then runs the connection until `stop` turns true.
+/// Connects (the test kit's client), waits for `welcome`, then runs the connection until `stop` turns true.
 pub async fn connect(url: &str, token: &str, stop: watch::Receiver<bool>) -> anyhow::Result<Connection> {
-    let mut request = url.into_client_request()?;
-    let protocols = HeaderValue::from_str(&format!("exchange.v1, access_token.{token}"))?;
-    request.headers_mut().insert("sec-websocket-protocol", protocols);
-    let (mut stream, _) = tokio_tungstenite::connect_async(request).await.context("WebSocket upgrade")?;
-    let welcome = tokio::time::timeout(WELCOME_WAIT, async {
-        while let Some(message) = stream.next().await {
-            if let Message::Text(text) = message? {
-                let frame: Value = serde_json::from_str(&text)?;
-                match frame["type"].as_str() {
-                    Some("welcome") => return Ok(frame),
-                    Some("error") => bail!("refused: {frame}"),
-                    _ => {}
-                }
-            }
-        }
-        bail!("closed before welcome")
-    })
-    .await
-    .context("no welcome in time")??;
-    let _ = welcome;
+    let client = Dial::new(url).token(token).wait(WELCOME_WAIT).connect().await.context("WebSocket connect")?;
     let (sends, commands) = mpsc::channel(64);
-    let task = tokio::spawn(run(stream, commands, stop));
+    let task = tokio::spawn(run(client, commands, stop));
     Ok(Connection { sends, task })
 }
 
-type Stream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+/// Why a connection ended, for the report.
+fn lost(err: ClientError) -> String {
+    match err {
+        ClientError::Closed(Ended::Close(code)) => format!("close {code}"),
+        ClientError::Closed(Ended::Dropped) => "dropped".into(),
+        other => other.to_string(),
+    }
+}
 
-async fn run(mut stream: Stream, mut commands: mpsc::Receiver<Target>, mut stop: watch::Receiver<bool>) -> Report {
+async fn run(mut client: WsClient, mut commands: mpsc::Receiver<Target>, mut stop: watch::Receiver<bool>) -> Report {
     let mut report = Report::default();
     let mut pending: HashMap<String, u64> = HashMap::new();
     let mut ping = tokio::time::interval(PING_EVERY);
@@ -112,39 +95,31 @@ async fn run(mut stream: Stream, mut commands: mpsc::Receiver<Target>, mut stop:
     loop {
         tokio::select! {
             _ = stop.changed() => {
-                let _ = stream.close(None).await;
+                let _ = client.close().await;
                 return report;
             }
             _ = ping.tick() => {
-                if let Err(err) = stream.send(Message::text(r#"{"type":"ping"}"#)).await {
-                    report.lost = Some(format!("ping failed: {err}"));
+                if let Err(err) = client.send_frame(json!({"type": "ping"})).await {
+                    report.lost = Some(format!("ping failed: {}", lost(err)));
                     return report;
                 }
             }
             Some(target) = commands.recv() => {
                 let id = format!("l{}", CLIENT_IDS.fetch_add(1, Ordering::Relaxed));
                 let t = now_us();
-                let frame = send_frame(&target, &id, t);
-                if let Err(err) = stream.send(Message::text(frame.to_string())).await {
-                    report.lost = Some(format!("send failed: {err}"));
+                if let Err(err) = client.send_frame(send_frame(&target, &id, t)).await {
+                    report.lost = Some(format!("send failed: {}", lost(err)));
                     return report;
                 }
                 pending.insert(id, t);
                 report.sent += 1;
             }
-            message = stream.next() => match message {
-                Some(Ok(Message::Text(text))) => record(&mut report, &mut pending, &text),
-                Some(Ok(Message::Close(frame))) => {
-                    report.lost = Some(frame.map_or("close".to_owned(), |f| format!("close {}", u16::from(f.code))));
-                    return report;
-                }
-                Some(Ok(_)) => {}
-                Some(Err(err)) => {
-                    report.lost = Some(err.to_string());
-                    return report;
-                }
-                None => {
-                    report.lost = Some("dropped".into());
+            // Cancel-safe: a frame is either returned or still unread when another branch wins.
+            frame = client.recv_within(PING_EVERY) => match frame {
+                Ok(Some(frame)) => record(&mut report, &mut pending, &frame),
+                Ok(None) => {}
+                Err(err) => {
+                    report.lost = Some(lost(err));
                     return report;
                 }
             },
@@ -153,8 +128,7 @@ async fn run(mut stream: Stream, mut commands: mpsc::Receiver<Target>, mut stop:
 }
 
 /// Accounts for one server frame.
-fn record(report: &mut Report, pending: &mut HashMap<String, u64>, text: &str) {
-    let Ok(frame) = serde_json::from_str::<Value>(text) else { return };
+fn record(report: &mut Report, pending: &mut HashMap<String, u64>, frame: &Value) {
     let now = now_us();
     match frame["type"].as_str() {
         Some("message") => {
@@ -194,20 +168,14 @@ mod tests {
     fn frames_are_accounted() {
         let mut report = Report::default();
         let mut pending = HashMap::from([("c1".to_owned(), 0)]);
-        record(&mut report, &mut pending, r#"{"type":"message","body":{"t":0},"seq":1}"#);
-        record(&mut report, &mut pending, r#"{"type":"message","body":"no timestamp"}"#);
-        record(&mut report, &mut pending, r#"{"type":"ack","client_msg_id":"c1"}"#);
-        record(&mut report, &mut pending, r#"{"type":"ack","client_msg_id":"unknown"}"#);
-        record(&mut report, &mut pending, r#"{"type":"error","code":"ws.rate_limited"}"#);
-        record(&mut report, &mut pending, "not json");
+        record(&mut report, &mut pending, &json!({"type": "message", "body": {"t": 0}, "seq": 1}));
+        record(&mut report, &mut pending, &json!({"type": "message", "body": "no timestamp"}));
+        record(&mut report, &mut pending, &json!({"type": "ack", "client_msg_id": "c1"}));
+        record(&mut report, &mut pending, &json!({"type": "ack", "client_msg_id": "unknown"}));
+        record(&mut report, &mut pending, &json!({"type": "error", "code": "ws.rate_limited"}));
+        record(&mut report, &mut pending, &json!({"type": "pong"}));
         assert_eq!((report.delivery_us.len(), report.ack_us.len()), (1, 1));
         assert!(pending.is_empty());
         assert_eq!(report.errors.get("ws.rate_limited"), Some(&1));
-    }
-
-    #[test]
-    fn urls_switch_scheme() {
-        assert_eq!(ws_url("http://127.0.0.1:8080/", "/ws"), "ws://127.0.0.1:8080/ws");
-        assert_eq!(ws_url("https://x", "/ws"), "wss://x/ws");
     }
 }

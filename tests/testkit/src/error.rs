@@ -48,9 +48,15 @@ pub enum ClientError {
         /// Localized message.
         message: String,
     },
-    /// The WebSocket closed or nothing arrived in time.
+    /// The WebSocket ended (the server closed it, or the connection dropped).
+    #[error("websocket {0}")]
+    Closed(crate::ws::Ended),
+    /// Nothing the call waited for arrived within its bound.
     #[error("websocket: {0}")]
-    WebSocketClosed(String),
+    Timeout(String),
+    /// The server sent something the protocol does not allow here (not JSON, no `welcome`, ...).
+    #[error("websocket protocol: {0}")]
+    Protocol(String),
 }
 
 impl ClientError {
@@ -70,6 +76,11 @@ impl ClientError {
             Self::Frame { code, .. } => code,
             _ => "",
         }
+    }
+
+    /// Whether the socket is gone (closed, dropped, or failed): reconnect rather than retry on it.
+    pub fn socket_gone(&self) -> bool {
+        matches!(self, Self::Closed(_) | Self::WebSocket(_))
     }
 
     /// The HTTP status, or 0 when this is not an API error.

@@ -7,22 +7,30 @@
 //!   signed-in [`ApiClient`], the typed client for the API ([`models`] are the wire shapes).
 //! * [`TestApp::clock`] moves time; [`TestApp::fire_cron`] runs a cron task's tick at an instant, through
 //!   the same lock, pause state and run records as the real scheduler, and returns its recorded outcome.
-//! * [`WsClient`] speaks the WebSocket protocol (docs/ws-protocol.md).
+//! * [`WsClient`] speaks the WebSocket protocol (docs/ws-protocol.md); [`ws::recipe::RecipeClient`]
+//!   follows its reconnect-and-sync recipe over failing servers and records what it received.
+//!
+//! The clients work against any server; the end-to-end tests and the load tool use them with
+//! `default-features = false`, which leaves the in-process application (feature `app`) out.
 //!
 //! See docs/testing.md for a complete example.
 
+#[cfg(feature = "app")]
 mod app;
 mod client;
+#[cfg(feature = "app")]
 mod clock;
 mod error;
 pub mod models;
-mod ws;
+pub mod ws;
 
+#[cfg(feature = "app")]
 pub use app::{TestApp, TestUser};
 pub use client::ApiClient;
+#[cfg(feature = "app")]
 pub use clock::ManualClock;
 pub use error::{ApiFailure, ClientError};
-pub use ws::{WsClient, ws_url};
+pub use ws::{Dial, Ended, WsClient, ws_url};
 
 /// A password every helper-created account uses: long and random enough for the strength policy.
 pub const PASSWORD: &str = "testkit-Correct-Horse-42";

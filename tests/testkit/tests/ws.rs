@@ -1,7 +1,7 @@
 //! The kit's WebSocket client against the in-process gateway, with the chat REST operations of the typed
 //! client beside it: what a client integrating the IM protocol (docs/ws-protocol.md) would test.
 
-use exchange_testkit::{TestApp, WsClient};
+use exchange_testkit::{Ended, TestApp, WsClient};
 use serde_json::json;
 
 fn direct(a: &str, b: &str) -> String {
@@ -113,6 +113,6 @@ async fn a_connection_over_the_per_user_limit_is_closed_with_4004() -> anyhow::R
     let _first = app.ws(&alice).await?;
     let mut second = WsClient::connect_anonymous(&app.ws_url()).await?;
     second.send_frame(json!({"type": "auth", "token": alice.tokens.access_token})).await?;
-    assert_eq!(second.closed().await?, Some(4004));
+    assert_eq!(second.closed().await?, Ended::Close(4004));
     Ok(())
 }

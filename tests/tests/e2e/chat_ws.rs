@@ -51,7 +51,7 @@ async fn two_users_chat_and_retries_are_stored_once(composition: Composition) {
     let mut a = WsClient::connect(&world.server.base, &alice.access).await;
     let mut b = WsClient::connect_first_frame(&world.server.base, &bob.access).await;
     assert_eq!((a.user_id(), b.user_id()), (alice_id.clone(), bob_id.clone()));
-    assert_eq!(a.welcome["limits"]["messages_per_sec"], 20);
+    assert_eq!(a.welcome()["limits"]["messages_per_sec"], 20);
 
     let ack = a.send_text(("to", &bob_id), "c-1", "你好 bob").await;
     assert_eq!(ack["type"], "ack", "{ack}");
@@ -567,7 +567,7 @@ async fn idle_and_expired_sockets_are_closed_and_metrics_count_them() {
     assert_eq!(a.closed_within(Duration::from_secs(30)).await, Ended::Close(4008));
     // expiry: keep talking, the token still runs out
     let mut b = WsClient::connect(&world.server.base, &alice.access).await;
-    let expires: chrono::DateTime<Utc> = b.welcome["token_expires_at"].as_str().unwrap().parse().unwrap();
+    let expires: chrono::DateTime<Utc> = b.welcome()["token_expires_at"].as_str().unwrap().parse().unwrap();
     assert!(expires > Utc::now());
     let ended = loop {
         b.send(json!({"type": "ping", "id": "keepalive"})).await;

@@ -8,6 +8,7 @@ use adapter_redis::testing::TestRedis;
 use e2e::chat_client::{ChatUser, FRAME_LIMIT, WsClient, direct};
 use e2e::private::{PrivateMariaDb, PrivateMongo, PrivateRedis};
 use e2e::{Api, ServerBuilder, SharedBackends};
+use exchange_testkit::ClientError;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -41,9 +42,9 @@ async fn deliver(
         }
         let Some(client) = socket.as_mut() else { continue };
         match client.send_text(to, client_msg_id, body).await {
-            Ok(frame) if frame["type"] == "ack" => return (frame, met),
-            Ok(frame) => {
-                met.push(frame["code"].as_str().unwrap_or("?").to_owned());
+            Ok(frame) => return (frame, met),
+            Err(ClientError::Frame { code, .. }) => {
+                met.push(code);
                 tokio::time::sleep(Duration::from_millis(300)).await;
             }
             Err(e) => {
@@ -119,7 +120,7 @@ async fn no_acked_message_is_lost_across_a_redis_outage() {
     assert_eq!(seqs, (1..=10).collect::<Vec<_>>(), "seqs have no gaps: {acked:?}");
 
     let mut reader = connect(&bob, &server.base).await;
-    let (replay, synced) = reader.sync("s1", json!({})).await.expect("sync");
+    let (replay, synced) = reader.sync(json!({})).await.expect("sync");
     assert_replay(&replay, &conv, 0, &acked);
     assert_eq!(synced["conversations"][&conv].as_u64(), acked.keys().last().copied(), "{synced}");
 }
@@ -169,7 +170,7 @@ async fn no_acked_message_is_lost_across_a_mariadb_restart() {
     let _db = restart.await.expect("restart task");
     assert_eq!(acked.len(), 10, "{acked:?}");
     let mut reader = connect(&bob, &server.base).await;
-    let (replay, _) = reader.sync("s1", json!({})).await.expect("sync");
+    let (replay, _) = reader.sync(json!({})).await.expect("sync");
     assert_replay(&replay, &conv, 0, &acked);
 }
 
@@ -218,7 +219,7 @@ async fn no_acked_message_is_lost_across_a_mongodb_restart() {
     let _mongo = restart.await.expect("restart task");
     crate::wait_readiness(&api, 200, RECOVERY).await;
     let mut reader = connect(&bob, &server.base).await;
-    let (replay, _) = reader.sync("s1", json!({})).await.expect("sync");
+    let (replay, _) = reader.sync(json!({})).await.expect("sync");
     assert_replay(&replay, &conv, 0, &acked);
     let seqs: Vec<u64> = acked.keys().copied().collect();
     assert_eq!(seqs, (1..=10).collect::<Vec<_>>(), "seqs have no gaps: {acked:?}");
@@ -281,7 +282,7 @@ async fn sigkill_of_one_instance_loses_no_acked_message_and_sync_replays_each_on
     let resent = alice_again.send_text(&bob.id, "a-5", "last").await.expect("resend a-5");
     assert_eq!(resent["type"], "ack", "{resent}");
     assert!(acked.insert(resent["seq"].as_u64().expect("seq"), "a-5".into()).is_none(), "{acked:?}");
-    let (replay, _) = alice_again.sync("s1", json!({ conv.clone(): alice_cursor })).await.expect("sync");
+    let (replay, _) = alice_again.sync(json!({ conv.clone(): alice_cursor })).await.expect("sync");
     assert_replay(&replay, &conv, alice_cursor, &acked);
     // An older send resent again is acked with its first seq, flagged duplicate, stored once.
     let (seq_a4, _) = acked.iter().find(|(_, c)| *c == "a-4").map(|(s, c)| (*s, c.clone())).expect("a-4");
@@ -292,7 +293,7 @@ async fn sigkill_of_one_instance_loses_no_acked_message_and_sync_replays_each_on
     let seqs: Vec<u64> = acked.keys().copied().collect();
     assert_eq!(seqs, (1..=16).collect::<Vec<_>>(), "seqs have no gaps: {acked:?}");
     let mut bob_again = connect(&bob, &two.base).await;
-    let (all, _) = bob_again.sync("s2", json!({ conv.clone(): 0 })).await.expect("sync");
+    let (all, _) = bob_again.sync(json!({ conv.clone(): 0 })).await.expect("sync");
     assert_replay(&all, &conv, 0, &acked);
 }
 
@@ -312,8 +313,9 @@ async fn chat_and_presence_work_across_three_instances() {
     for (user, server) in users.iter().zip(&servers) {
         sockets.push(connect(user, &server.base).await);
     }
-    let online = sockets[0].watch("p1", &[&users[1].id, &users[2].id]).await.expect("presence");
-    assert!(online.contains(&users[1].id) && online.contains(&users[2].id), "{online:?}");
+    let state = sockets[0].watch(&[&users[1].id, &users[2].id]).await.expect("presence");
+    let online = state["online"].as_array().cloned().unwrap_or_default();
+    assert!(online.contains(&json!(users[1].id)) && online.contains(&json!(users[2].id)), "{state}");
 
     // 0 -> 1 and 0 -> 2: each arrives live on another instance.
     for target in 1..3 {
@@ -328,7 +330,7 @@ async fn chat_and_presence_work_across_three_instances() {
     }
 
     // User 2 leaves instance three: the watcher on instance one is told.
-    sockets.pop().expect("socket").close().await;
+    let _ = sockets.pop().expect("socket").close().await;
     let gone = users[2].id.clone();
     let change = sockets[0]
         .expect("offline notice", FRAME_LIMIT, |f| f["type"] == "presence" && f["user_id"] == gone.as_str())

@@ -13,7 +13,12 @@
 //! costs more than `hold` frames of memory. A client is *slow* ([`Overflow`]: close it) only for what it
 //! fails to read, never for what the server chose to hold back: more than `control` frames that cannot be
 //! re-read (replies, read marks, presence, pushes) waiting, or one conversation more than `control` live
-//! messages behind outside a sync.
+//! messages further behind than the server itself put it by holding frames back (a sync's backlog is the
+//! client's to read at its pace, not a reason to close it).
+//!
+//! A new connection holds conversation frames back until its first sync begins (or the client shows it
+//! will not sync first, or a short wait passes): a frame that went out before the sync would be above the
+//! client's cursor, and the replay then starts below it, out of order on one connection.
 //!
 //! Pure state: no I/O, no clock of its own (`now` is passed in), so it is tested directly.
 
@@ -103,11 +108,23 @@ struct Track {
     due_upto: u64,
     /// In the outbox's turns already.
     queued: bool,
+    /// Sends of this connection in flight here: nothing goes out until their acks took their places.
+    sending: u32,
+    /// The floor is known (false for a conversation this connection first met through its own send: the
+    /// ack, or the first message if the send failed, sets it).
+    anchored: bool,
+    /// How far behind (`ceiling - floor`) the server itself put the client here by holding frames back (a
+    /// sync, a first sync, an own send in flight), ratcheting down as the client catches up: the client is
+    /// slow only when it falls more than `control` further behind than that.
+    excused: u64,
 }
 
 impl Track {
     fn at(floor: u64) -> Self {
         Self {
+            sending: 0,
+            anchored: true,
+            excused: 0,
             floor,
             ready: BTreeMap::new(),
             ceiling: floor,
@@ -135,9 +152,14 @@ impl Track {
         self.sync_until.unwrap_or(u64::MAX)
     }
 
+    /// Whether frames may go out (no own send in flight, floor known).
+    fn open(&self) -> bool {
+        self.sending == 0 && self.anchored
+    }
+
     /// Seqs known to exist above the floor that are not held (the next run of them).
     fn missing(&self) -> Option<(u64, u64)> {
-        if self.paused {
+        if self.paused || !self.open() {
             return None;
         }
         let next = self.floor + 1;
@@ -169,6 +191,19 @@ pub struct Outbox {
     sync: Option<ActiveSync>,
     fetching: bool,
     verify: bool,
+    /// Conversation frames are held back for a first sync (see [`Outbox::await_first_sync`]).
+    first_sync: Option<FirstSync>,
+}
+
+/// How long a new connection still waits for its first sync.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FirstSync {
+    /// Until the client has its `welcome` (registration and presence may take a while under load).
+    Welcome,
+    /// Until this instant, unless the client's first frame comes first.
+    Until(Instant),
+    /// The client's first frame was a `sync`: until it begins, however long planning it takes.
+    Coming,
 }
 
 impl Outbox {
@@ -183,6 +218,48 @@ impl Outbox {
             sync: None,
             fetching: false,
             verify: false,
+            first_sync: None,
+        }
+    }
+
+    /// A new connection: conversation frames (messages, acks) wait until the first sync begins, until
+    /// [`Outbox::release`], or until the deadline [`Outbox::welcomed`] sets, so a client that syncs right
+    /// after `welcome` gets its replay first and live messages after it, in order. Replies and other frames
+    /// (`welcome` first) go out meanwhile.
+    pub fn await_first_sync(&mut self) {
+        self.first_sync = Some(FirstSync::Welcome);
+    }
+
+    /// `welcome` is on its way: the wait for a first sync now ends at `until` at the latest.
+    pub fn welcomed(&mut self, until: Instant) {
+        if self.first_sync == Some(FirstSync::Welcome) {
+            self.first_sync = Some(FirstSync::Until(until));
+        }
+    }
+
+    /// A `sync` came while frames are held for the first one: keep holding until it begins (planning it
+    /// reads storage, which may take longer than the wait under load), however long that takes.
+    pub fn first_sync_coming(&mut self) {
+        if self.first_sync.is_some() {
+            self.first_sync = Some(FirstSync::Coming);
+        }
+    }
+
+    /// The first sync could not be planned (storage unavailable; the client was told and retries): keep
+    /// holding for its retry until `until`.
+    pub fn first_sync_refused(&mut self, until: Instant) {
+        if self.first_sync == Some(FirstSync::Coming) {
+            self.first_sync = Some(FirstSync::Until(until));
+        }
+    }
+
+    /// The client is not syncing first (it sent something else): conversation frames go out now.
+    pub fn release(&mut self) {
+        if self.first_sync.take().is_some() {
+            let conversations: Vec<ConversationId> = self.tracks.keys().copied().collect();
+            for c in conversations {
+                self.turn(c);
+            }
         }
     }
 
@@ -213,8 +290,15 @@ impl Outbox {
         if track.paused {
             return Ok(false);
         }
-        if track.sync_until.is_none() && track.ceiling - track.floor > self.limits.control as u64 {
-            return Err(Overflow);
+        let waiting = track.sync_until.is_some() || self.first_sync.is_some() || !track.open();
+        let behind = track.ceiling - track.floor;
+        if waiting {
+            track.excused = track.excused.max(behind);
+        } else {
+            track.excused = track.excused.min(behind);
+            if behind > track.excused + self.limits.control as u64 {
+                return Err(Overflow);
+            }
         }
         if !full {
             track.ready.insert(seq, Entry::message(frame));
@@ -228,6 +312,12 @@ impl Outbox {
     /// The ack of a seq that already went out (a retry) goes out at once.
     pub fn ack(&mut self, conversation: ConversationId, seq: u64, frame: Frame) -> Result<(), Overflow> {
         let track = self.tracks.entry(conversation).or_insert_with(|| Track::at(seq.saturating_sub(1)));
+        if !track.anchored {
+            // First met through this send: what is held below it (others' earlier messages) goes first.
+            let first = track.ready.keys().next().copied().unwrap_or(seq).min(seq);
+            track.floor = first.saturating_sub(1);
+            track.anchored = true;
+        }
         if seq <= track.floor || track.paused {
             return self.control(frame);
         }
@@ -243,6 +333,34 @@ impl Outbox {
         }
         self.turn(conversation);
         Ok(())
+    }
+
+    /// This connection starts a send in `conversation`: its frames wait until the send's ack took its place
+    /// ([`Outbox::ack`], then [`Outbox::sent`]). Otherwise a message published after the send's (say by the
+    /// peer answering at once) can reach the outbox before the reader has the ack, and go out first.
+    pub fn sending(&mut self, conversation: ConversationId) {
+        let track = self.tracks.entry(conversation).or_insert_with(|| Track { anchored: false, ..Track::at(0) });
+        track.sending += 1;
+    }
+
+    /// The send started with [`Outbox::sending`] is done (acked, or refused).
+    pub fn sent(&mut self, conversation: ConversationId) {
+        let Some(track) = self.tracks.get_mut(&conversation) else { return };
+        track.sending = track.sending.saturating_sub(1);
+        if !track.anchored && track.sending == 0 {
+            match track.ready.keys().next().copied() {
+                // Refused, but messages came meanwhile: they start the conversation here.
+                Some(first) => {
+                    track.floor = first - 1;
+                    track.anchored = true;
+                }
+                None => {
+                    self.tracks.remove(&conversation);
+                    return;
+                }
+            }
+        }
+        self.turn(conversation);
     }
 
     /// A frame that is not part of a conversation's order (replies, read marks, presence, pushes).
@@ -262,9 +380,11 @@ impl Outbox {
     /// Starts replaying a `sync`: each planned conversation restarts at the client's cursor and goes up to
     /// the plan's end; `synced` follows once all of them got there.
     pub fn begin_sync(&mut self, id: Option<String>, plans: Vec<SyncPlan>) {
+        self.release();
         for plan in &plans {
             let track = self.tracks.entry(plan.conversation).or_insert_with(|| Track::at(plan.after));
             track.floor = plan.after;
+            track.anchored = true;
             let (dropped, acks) = track.drop_held(plan.after + 1);
             self.held -= dropped;
             self.control.extend(acks);
@@ -345,10 +465,20 @@ impl Outbox {
             let conversations = self.tracks.iter().filter(|(_, t)| !t.paused).map(|(c, _)| *c).collect();
             return Some(Step::Verify(conversations));
         }
+        match self.first_sync {
+            Some(FirstSync::Until(until)) if now < until => return None,
+            Some(FirstSync::Welcome | FirstSync::Coming) => return None,
+            Some(FirstSync::Until(_)) => self.release(),
+            None => {}
+        }
         for _ in 0..self.turns.len() {
             let Some(conversation) = self.turns.pop_front() else { break };
             let Some(track) = self.tracks.get_mut(&conversation) else { continue };
             track.queued = false;
+            if !track.open() {
+                // `sent` puts it back in turn.
+                continue;
+            }
             let next = track.floor + 1;
             if next <= track.limit()
                 && let Some(entry) = track.ready.remove(&next)
@@ -418,6 +548,12 @@ impl Outbox {
     pub fn wake_at(&self) -> Option<Instant> {
         if self.fetching {
             return None;
+        }
+        match self.first_sync {
+            Some(FirstSync::Until(until)) => return Some(until),
+            // welcomed, begin_sync or release wakes the writer.
+            Some(FirstSync::Welcome | FirstSync::Coming) => return None,
+            None => {}
         }
         self.tracks
             .values()

@@ -139,6 +139,117 @@ fn a_sync_streams_from_the_cursor_holds_live_messages_back_and_ends_in_synced() 
     assert!(!o.syncing());
 }
 
+/// Regression (conformance run): a live message that reached a new connection before its first sync went
+/// out at once, above the client's cursor; the replay then started below it, so the connection showed
+/// e.g. 240, 238, 239, 240. Now they wait for the first sync and go out after the replay.
+#[test]
+fn a_new_connection_holds_live_frames_back_for_its_first_sync() {
+    let (c, t0) = (conv(), Instant::now());
+    let mut o = Outbox::new(limits(100));
+    o.await_first_sync();
+    o.message(c, 13, msg(c, 13)).unwrap();
+    o.message(c, 14, msg(c, 14)).unwrap();
+    o.ack(c, 15, ack(c, 15)).unwrap();
+    o.control("welcome".into()).unwrap();
+    let stored = HashMap::from([(c, 15)]);
+    assert_eq!(
+        run(&mut o, t0 + Duration::from_secs(9), &stored),
+        vec!["welcome".to_owned()],
+        "before welcome, no deadline"
+    );
+    o.welcomed(t0 + Duration::from_secs(1));
+    assert!(run(&mut o, t0, &stored).is_empty(), "only replies go before the sync");
+    // The sync frame came; planning it outlasts the wait, and the hold lasts until it begins.
+    o.first_sync_coming();
+    assert!(run(&mut o, t0 + Duration::from_secs(5), &stored).is_empty());
+    assert_eq!(o.wake_at(), None, "begin_sync wakes the writer");
+    // Planning it failed (storage down): the hold waits a while for the client's retry, which comes.
+    o.first_sync_refused(t0 + Duration::from_secs(7));
+    assert!(run(&mut o, t0 + Duration::from_secs(6), &stored).is_empty());
+    o.first_sync_coming();
+    o.begin_sync(Some("s1".into()), vec![SyncPlan { conversation: c, after: 10, until: 14, more: false }]);
+    let mut want: Vec<String> = (11..=14).map(|s| msg(c, s).to_string()).collect();
+    want.push("synced 1".into());
+    want.push(ack(c, 15).to_string());
+    assert_eq!(run(&mut o, t0, &stored), want);
+}
+
+#[test]
+fn without_a_first_sync_live_frames_go_after_the_wait_or_once_released() {
+    let (c, d, t0) = (conv(), conv(), Instant::now());
+    let wait = Duration::from_secs(1);
+    let mut o = Outbox::new(limits(100));
+    o.await_first_sync();
+    o.welcomed(t0 + wait);
+    o.message(c, 5, msg(c, 5)).unwrap();
+    assert!(run(&mut o, t0, &HashMap::new()).is_empty());
+    assert_eq!(o.wake_at(), Some(t0 + wait), "the writer wakes when the wait ends");
+    assert_eq!(run(&mut o, t0 + wait, &HashMap::new()), vec![msg(c, 5).to_string()]);
+    let mut o = Outbox::new(limits(100));
+    o.await_first_sync();
+    o.ack(d, 1, ack(d, 1)).unwrap();
+    o.release();
+    assert_eq!(run(&mut o, t0, &HashMap::new()), vec![ack(d, 1).to_string()], "released: the ack goes at once");
+}
+
+/// Regression (conformance run): alice's ack of seq 1 went out after bob's answer, seq 2, which reached
+/// her outbox while her reader was still finishing the send; the first message set the floor at 1, so
+/// the ack then went out at once, below it.
+#[test]
+fn an_own_send_in_flight_holds_its_conversation_until_its_ack_took_its_place() {
+    let (c, d, t0) = (conv(), conv(), Instant::now());
+    let mut o = Outbox::new(limits(100));
+    o.sending(c);
+    o.message(c, 2, msg(c, 2)).unwrap();
+    assert!(run(&mut o, t0 + GRACE * 10, &HashMap::from([(c, 2)])).is_empty(), "no frame, no fetch meanwhile");
+    o.ack(c, 1, ack(c, 1)).unwrap();
+    o.sent(c);
+    assert_eq!(run(&mut o, t0, &HashMap::new()), vec![ack(c, 1).to_string(), msg(c, 2).to_string()]);
+    // A refused send leaves what came meanwhile to start the conversation; nothing at all leaves no trace.
+    o.sending(d);
+    o.message(d, 7, msg(d, 7)).unwrap();
+    o.sent(d);
+    assert_eq!(run(&mut o, t0, &HashMap::new()), vec![msg(d, 7).to_string()]);
+    let e = conv();
+    o.sending(e);
+    o.sent(e);
+    o.message(e, 3, msg(e, 3)).unwrap();
+    assert_eq!(run(&mut o, t0, &HashMap::new()), vec![msg(e, 3).to_string()]);
+}
+
+/// Regression (slow-link test): live messages held back during a long replay left the client 624 behind
+/// at `synced`; the next live message found it more than `control` behind and closed it with 1013, though
+/// it was reading faster than messages came.
+#[test]
+fn the_backlog_a_sync_held_back_does_not_make_the_client_slow_but_falling_further_behind_does() {
+    let (c, t0) = (conv(), Instant::now());
+    let mut o = Outbox::new(limits(1000));
+    o.begin_sync(None, vec![SyncPlan { conversation: c, after: 0, until: 5, more: false }]);
+    for seq in 6..=30 {
+        o.message(c, seq, msg(c, seq)).unwrap();
+    }
+    // The replay and synced go out; the client reads 10 of the 25 held back.
+    let mut taken = 0;
+    while taken < 5 + 1 + 10 {
+        match o.next(t0).expect("more to do") {
+            Step::Fetch { conversation, after, until } => {
+                let page = (after + 1..=until.min(30)).take(5).map(|s| (s, msg(conversation, s))).collect();
+                o.filled(conversation, until, page);
+            }
+            _ => taken += 1,
+        }
+    }
+    let stored = HashMap::from([(c, 37)]);
+    for seq in 31..=37 {
+        assert_eq!(o.message(c, seq, msg(c, seq)), Ok(false), "15 behind after a sync that held 25 back is fine");
+    }
+    assert!(run(&mut o, t0, &stored).len() >= 20, "the client reads on");
+    for seq in 38..=38 + 8 {
+        assert_eq!(o.message(c, seq, msg(c, seq)), Ok(false), "caught up: the usual bound again");
+    }
+    assert_eq!(o.message(c, 47, msg(c, 47)), Err(Overflow), "more than control (8) behind its best");
+}
+
 #[test]
 fn a_sync_with_more_pauses_live_delivery_until_the_next_sync() {
     let (c, t0) = (conv(), Instant::now());
