@@ -37,7 +37,7 @@ fn main() -> ExitCode {
             Err(err) => fail(1, &format!("{err:#}")),
         };
     }
-    let guard = match bootstrap::logging::init(&config.log) {
+    let guard = match adapter_logging::init(&config.log) {
         Ok(guard) => guard,
         Err(err) => return fail(2, &err.to_string()),
     };

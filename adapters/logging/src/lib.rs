@@ -1,5 +1,5 @@
-//! Logging of the whole process, driven by `config::LogConfig`: the console and four rotated files under
-//! `log_dir`, all written on background threads so a request never waits for a disk.
+//! Logging of the whole process, driven by [`LogConfig`] (the config's `log` section): the console and four
+//! rotated files under `log_dir`, all written on background threads so a request never waits for a disk.
 //!
 //! What goes where (see `routing.rs`): `app.log` and the console get every event at `log.level`
 //! (`RUST_LOG` overrides it), **including** the access and cron lines; `access.log` gets only target
@@ -9,6 +9,7 @@
 //! once on stderr. This module must never panic on I/O nor block the caller on a write.
 
 pub(crate) mod batch_writer;
+mod config;
 mod error;
 mod fault_reporting_writer;
 mod guard;
@@ -36,8 +37,8 @@ pub use guard::LogGuard;
 pub use rotation::RotationPolicy;
 pub use routing::{ACCESS_TARGET, CRON_TARGET_PREFIX};
 
-use crate::config::{LogConfig, LogFormat, LogOutput};
 use batch_writer::BatchingWriter;
+pub use config::{LogConfig, LogFormat, LogOutput};
 use fault_reporting_writer::FaultReportingWriter;
 use layers::{BoxedLayer, LineStyle, fmt_layer};
 use prune::{PruneTarget, Pruner, prune_all};
