@@ -12,8 +12,10 @@ pub mod problem;
 mod routes;
 pub mod spec;
 mod spec_constraints;
+mod split;
 mod state;
 
 pub use empty_query::drop_empty_params;
 pub use routes::{app, openapi_spec};
-pub use state::{ConsoleOptions, HttpOptions, HttpState};
+pub use split::{Paths, Split};
+pub use state::{ConsoleOptions, HttpOptions, HttpServices, HttpState};

@@ -2,7 +2,7 @@
 
 use super::{Ports, WiringError};
 use crate::config::AppConfig;
-use adapter_http::{ConsoleOptions, HttpOptions, HttpState};
+use adapter_http::{ConsoleOptions, HttpOptions, HttpServices, HttpState};
 use application::admin::{AdminService, DailySeriesService};
 use application::auth::{AuthOptions, AuthService, RateLimitService};
 use application::chat::{ChatOptions, ChatPorts, ChatService};
@@ -211,7 +211,7 @@ impl Services {
 
     /// What the HTTP adapter needs.
     pub fn http_state(&self, config: &AppConfig, metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>) -> HttpState {
-        HttpState {
+        HttpState::new(HttpServices {
             options: HttpOptions {
                 body_limit: config.server.body_limit,
                 request_timeout: Duration::from_secs(config.server.request_timeout_secs),
@@ -236,6 +236,6 @@ impl Services {
             groups: self.groups.clone(),
             conversations: self.conversations.clone(),
             metrics,
-        }
+        })
     }
 }
