@@ -1,5 +1,6 @@
 use super::{AdminError, AdminStats};
 use crate::auth::Principal;
+use crate::auth::ProfileCache;
 use crate::context::{Actor, RequestMeta};
 use crate::error::Forbidden;
 use chrono::{Duration, TimeZone, Utc};
@@ -45,6 +46,8 @@ pub struct AdminService {
     hasher: Arc<dyn PasswordHasher>,
     audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
+    /// The profiles `GET /users/me` shows, told of every change made here.
+    profiles: Option<Arc<ProfileCache>>,
 }
 
 /// The audit view of a user: everything but the password hash.
@@ -74,7 +77,13 @@ impl AdminService {
         audit: Arc<dyn AuditLog>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { users, sessions, hasher, audit, clock }
+        Self { users, sessions, hasher, audit, clock, profiles: None }
+    }
+
+    /// Tells `profiles` (shared with `AuthService`) of every change made here to a user.
+    pub fn with_profile_cache(mut self, profiles: Arc<ProfileCache>) -> Self {
+        self.profiles = Some(profiles);
+        self
     }
 
     /// Resolves the caller with its current role; non-admins are refused.
@@ -223,7 +232,11 @@ impl AdminService {
         let mut after = before.clone();
         change(&mut after)?;
         after.updated_at = self.clock.now();
-        self.users.update(&after).await?;
+        let written = self.users.update(&after).await;
+        if let Some(profiles) = &self.profiles {
+            profiles.changed(after.id).await;
+        }
+        written?;
         if revoke_sessions {
             let revoked = self.sessions.revoke_all_for_user(after.id, None, self.clock.now()).await?;
             tracing::info!(user_id = %after.id, revoked, "sessions revoked");

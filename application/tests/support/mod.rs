@@ -9,7 +9,7 @@ use adapter_memory::{
     MemoryAuditLog, MemoryEventBus, MemoryRateLimiter, MemorySessionStore, MemorySettingsStore, MemoryUserRepository,
 };
 use application::admin::AdminService;
-use application::auth::{AuthOptions, AuthService};
+use application::auth::{AuthOptions, AuthService, ProfileCache};
 use application::settings::SettingsService;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
@@ -89,14 +89,18 @@ impl World {
         let sessions = Arc::new(MemorySessionStore::default());
         let audit = Arc::new(MemoryAuditLog::default());
         let hasher = Arc::new(CountingHasher::default());
+        let bus = Arc::new(MemoryEventBus::default());
         let settings = Arc::new(SettingsService::new(
             Arc::new(MemorySettingsStore::default()),
             audit.clone(),
-            Arc::new(MemoryEventBus::default()),
+            bus.clone(),
             clock.clone(),
             Settings::default(),
         ));
-        let admin = AdminService::new(users.clone(), sessions.clone(), hasher.clone(), audit, clock.clone());
+        // As the composition root wires them: both services share the profile cache.
+        let profiles = Arc::new(ProfileCache::new(bus));
+        let admin = AdminService::new(users.clone(), sessions.clone(), hasher.clone(), audit, clock.clone())
+            .with_profile_cache(profiles.clone());
         let tokens = PasetoIssuer::new(&generate_secret_key(), &[]).expect("fresh key");
         let options = AuthOptions {
             access_ttl: Duration::from_secs(900),
@@ -113,7 +117,8 @@ impl World {
             settings,
             clock,
             options,
-        );
+        )
+        .with_profile_cache(profiles);
         Self { users, hasher, admin, auth }
     }
 

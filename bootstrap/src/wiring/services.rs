@@ -5,6 +5,7 @@ use crate::config::AppConfig;
 use adapter_http::{ConsoleOptions, HttpOptions, HttpServices, HttpState};
 use application::admin::{AdminService, DailySeriesService};
 use application::auth::{AuthOptions, AuthService, RateLimitService};
+use application::auth::{ProfileCache, ProfileInvalidator, USERS_CHANGED_TOPIC};
 use application::chat::{ChatOptions, ChatPorts, ChatService};
 use application::conversations::ConversationService;
 use application::groups::GroupService;
@@ -42,6 +43,7 @@ pub struct Services {
     pub conversations: Arc<ConversationService>,
     /// Keeps the settings invalidation subscription alive.
     _settings_subscription: Option<Box<dyn Subscription>>,
+    _profile_subscription: Option<Box<dyn Subscription>>,
 }
 
 /// Defaults with the config's overrides (default locale, rate limits): what stored settings go on top of.
@@ -140,28 +142,42 @@ impl Services {
                 None
             }
         };
-        let auth = Arc::new(AuthService::new(
-            p.users.clone(),
-            p.sessions.clone(),
-            p.hasher.clone(),
-            p.tokens.clone(),
-            p.refresh.clone(),
-            p.rate_limiter.clone(),
-            settings.clone(),
-            p.clock.clone(),
-            AuthOptions {
-                access_ttl: Duration::from_secs(config.auth.access_ttl_secs),
-                refresh_ttl: Duration::from_secs(config.auth.refresh_ttl_secs),
-                login_throttle: config.rate_limit.enabled,
-            },
-        ));
-        let admin = Arc::new(AdminService::new(
-            p.users.clone(),
-            p.sessions.clone(),
-            p.hasher.clone(),
-            p.audit.clone(),
-            p.clock.clone(),
-        ));
+        // GET /users/me skips the user store while the profile is unchanged; every instance drops a
+        // profile when any instance announces a change (see application::auth::ProfileCache).
+        let profiles = Arc::new(ProfileCache::new(p.bus.clone()));
+        let profile_subscription = match p
+            .bus
+            .subscribe(USERS_CHANGED_TOPIC, Arc::new(ProfileInvalidator(Arc::downgrade(&profiles))))
+            .await
+        {
+            Ok(s) => Some(s),
+            Err(err) => {
+                tracing::warn!(error = %err, "profile invalidation unavailable; other instances' changes show within 30 s");
+                None
+            }
+        };
+        let auth = Arc::new(
+            AuthService::new(
+                p.users.clone(),
+                p.sessions.clone(),
+                p.hasher.clone(),
+                p.tokens.clone(),
+                p.refresh.clone(),
+                p.rate_limiter.clone(),
+                settings.clone(),
+                p.clock.clone(),
+                AuthOptions {
+                    access_ttl: Duration::from_secs(config.auth.access_ttl_secs),
+                    refresh_ttl: Duration::from_secs(config.auth.refresh_ttl_secs),
+                    login_throttle: config.rate_limit.enabled,
+                },
+            )
+            .with_profile_cache(profiles.clone()),
+        );
+        let admin = Arc::new(
+            AdminService::new(p.users.clone(), p.sessions.clone(), p.hasher.clone(), p.audit.clone(), p.clock.clone())
+                .with_profile_cache(profiles),
+        );
         let dashboard = Arc::new(DailySeriesService::new(
             p.users.clone(),
             p.daily_stats.clone(),
@@ -206,6 +222,7 @@ impl Services {
             groups,
             conversations,
             _settings_subscription: subscription,
+            _profile_subscription: profile_subscription,
         })
     }
 
