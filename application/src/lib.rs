@@ -5,6 +5,7 @@
 //! so every driving adapter (HTTP, WebSocket, cron page, CLI) gets the same rules.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod chat;
 pub mod context;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod groups;
 pub mod health;
 pub mod maintenance;
+pub mod scheduler;
 pub mod settings;
 
 pub use context::{Actor, RequestMeta};

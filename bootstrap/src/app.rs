@@ -41,8 +41,10 @@ impl Application {
             .into_iter()
             .find_map(|a| a.as_socket_addr().copied())
             .context("the listener has no socket address")?;
-        let gateway = services.gateway(&config, lifecycle.token()).await;
+        // The gateway drains first (its own token), while the listener still answers; see run_until_stopped.
+        let gateway = services.gateway(&config, lifecycle.token().child_token()).await;
         lifecycle.spawn("ws-presence-sweep", gateway.clone().sweep_presence());
+        lifecycle.spawn("ws-abandoned-sends", gateway.clone().complete_abandoned_sends());
         let drain_bound = Duration::from_secs(config.server.shutdown_timeout_secs);
         lifecycle.spawn("ws-gateway", gateway.clone().drain(drain_bound));
         Ok(Self {
@@ -98,12 +100,17 @@ impl Application {
         );
         let lifecycle = self.lifecycle.clone();
         let token = lifecycle.token();
+        let gateway = self.gateway.clone();
         tracing::info!(addr = %self.addr, env = %self.config.env, "exchange listening");
+        // Sockets drain before the listener closes, so an upgrade meanwhile gets 503 `ws.shutting_down`
+        // (and plain requests are still served) instead of a refused connection.
         let signal = async move {
             tokio::select! {
                 _ = stop => {}
                 _ = token.cancelled() => {}
             }
+            gateway.begin_drain();
+            gateway.wait_drained(timeout).await;
             lifecycle.begin_shutdown();
         };
         poem::Server::new_with_acceptor(self.acceptor)

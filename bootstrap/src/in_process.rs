@@ -31,7 +31,7 @@ impl InProcess {
     pub fn new() -> anyhow::Result<Self> {
         let source = ConfigSource { name: "default".into(), dir: PathBuf::new(), env: Vec::new() };
         let mut config = load(&source).context("loading the embedded default configuration")?;
-        config.env = "test".into();
+        config.env = crate::config::Environment::Test;
         config.server.host = "127.0.0.1".into();
         config.server.port = 0;
         config.auth.argon2_memory_kib = 64;
@@ -84,6 +84,7 @@ impl InProcess {
         // The WebSocket gateway as `serve` builds it; its background loops end with `stop`.
         let gateway = services.gateway(&config, stop.clone()).await;
         tokio::spawn(gateway.clone().sweep_presence());
+        tokio::spawn(gateway.clone().complete_abandoned_sends());
         tokio::spawn(gateway.clone().drain(Duration::from_secs(5)));
         let endpoint = adapter_http::Split::new(
             adapter_http::Paths::Exactly(config.server.ws_path.clone()),

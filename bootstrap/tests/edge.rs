@@ -53,7 +53,7 @@ async fn a_streamed_body_is_not_buffered_and_its_access_line_counts_it_when_done
             Response::builder().content_type("text/csv").body(Body::from_bytes_stream(chunks))
         }
     });
-    let app = streaming.data(state.clone()).with(Edge::new(state, Arc::new(adapter_http::spec::allow_index("{}"))));
+    let app = streaming.data(state.clone()).with(Edge::new(state, Arc::new(adapter_http::spec::RouteIndex::default())));
 
     let resp = tokio::time::timeout(Duration::from_secs(5), app.get_response(Request::builder().finish()))
         .await

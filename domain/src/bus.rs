@@ -8,6 +8,10 @@ use std::sync::Arc;
 pub trait BusHandler: Send + Sync {
     /// One event published on `topic` by any instance (this one included).
     fn handle(&self, topic: &str, payload: &[u8]);
+
+    /// Delivery resumed after events may have been lost (the backend reconnected, or this instance fell
+    /// behind): a handler that must not miss anything reconciles from storage now.
+    fn resumed(&self) {}
 }
 
 /// A live subscription; dropping it (or calling `cancel`) stops delivery.
@@ -21,7 +25,9 @@ pub trait Subscription: Send + Sync {
 /// Contract (checked by `adapter_contracts::bus`):
 /// - An event published on a topic MUST reach every handler subscribed to that topic at publish time, on
 ///   every instance sharing the bus, the publisher's own included, in publish order per publisher.
-/// - Delivery is at most once; handlers that need every event reconcile from storage (chat `sync`).
+/// - Delivery is at most once; handlers that need every event reconcile from storage. Whenever events may
+///   have been lost (a reconnect, an overflowing dispatcher), the adapter MUST call `resumed` on the
+///   handlers concerned once delivery works again.
 /// - After `cancel`, the handler MUST NOT be called again.
 /// - While the backend is down, `publish` MUST return `InfraError::Unavailable`; subscriptions MUST resume
 ///   by themselves when it returns. A `subscribe` made while the backend is down MUST still succeed and

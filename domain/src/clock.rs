@@ -18,3 +18,13 @@ impl Clock for SystemClock {
         Utc::now().trunc_subsecs(6)
     }
 }
+
+/// A pause that resolves after a duration.
+pub type Sleep = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'static>>;
+
+/// Waiting, as a port: use cases that keep a lease alive while they work (a seq reservation during a
+/// store write) wait through this instead of naming an async runtime.
+pub trait Timer: Send + Sync {
+    /// Resolves after `duration`.
+    fn sleep(&self, duration: std::time::Duration) -> Sleep;
+}

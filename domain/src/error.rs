@@ -122,8 +122,12 @@ pub enum Violation {
     Required,
     /// Fewer than `min` characters (or items).
     TooShort { min: usize },
-    /// More than `max` characters (or bytes, for raw payloads).
+    /// More than `max` characters.
     TooLong { max: usize },
+    /// A list with more than `max` items.
+    TooMany { max: usize },
+    /// A serialized value larger than `max` bytes.
+    TooLarge { max: usize },
     /// Characters outside the allowed set.
     InvalidCharacters,
     /// Not a well-formed value of the expected kind (`email`, `uuid`, `cron expression`...).
@@ -145,6 +149,8 @@ impl Violation {
             Self::Required => "validation.required",
             Self::TooShort { .. } => "validation.too_short",
             Self::TooLong { .. } => "validation.too_long",
+            Self::TooMany { .. } => "validation.too_many",
+            Self::TooLarge { .. } => "validation.too_large",
             Self::InvalidCharacters => "validation.invalid_characters",
             Self::InvalidFormat { .. } => "validation.invalid_format",
             Self::TooWeak => "validation.too_weak",
@@ -161,6 +167,8 @@ impl fmt::Display for Violation {
             Self::Required => write!(f, "is required"),
             Self::TooShort { min } => write!(f, "must be at least {min} long"),
             Self::TooLong { max } => write!(f, "must be at most {max} long"),
+            Self::TooMany { max } => write!(f, "may list at most {max} items"),
+            Self::TooLarge { max } => write!(f, "must be at most {max} bytes"),
             Self::InvalidCharacters => write!(f, "contains characters that are not allowed"),
             Self::InvalidFormat { expected } => write!(f, "is not a valid {expected}"),
             Self::TooWeak => write!(f, "is too easy to guess"),
@@ -201,7 +209,9 @@ impl Coded for ValidationError {
         let mut params = vec![("field", self.field.clone())];
         match &self.violation {
             Violation::TooShort { min } => params.push(("min", min.to_string())),
-            Violation::TooLong { max } => params.push(("max", max.to_string())),
+            Violation::TooLong { max } | Violation::TooMany { max } | Violation::TooLarge { max } => {
+                params.push(("max", max.to_string()))
+            }
             Violation::InvalidFormat { expected } => params.push(("expected", (*expected).to_owned())),
             Violation::OutOfRange { min, max } => {
                 params.push(("min", min.to_string()));

@@ -19,6 +19,7 @@ pub mod schedule;
 pub mod session;
 pub mod settings;
 pub mod stats;
+pub mod text;
 pub mod token;
 pub mod user;
 

@@ -6,6 +6,12 @@ use serde::Serialize;
 /// Largest page any list endpoint serves.
 pub const MAX_PAGE_SIZE: u32 = 100;
 
+/// Highest page number a request may name.
+pub const MAX_PAGE: u32 = 1_000_000;
+
+/// Page size when a request names none.
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+
 /// A validated page request: `page` counts from 1, `size` is 1..=[`MAX_PAGE_SIZE`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageRequest {
@@ -16,11 +22,11 @@ pub struct PageRequest {
 impl PageRequest {
     /// Checks both numbers, naming the offending query parameter.
     pub fn new(page: u32, size: u32) -> Result<Self, ValidationError> {
-        if page == 0 || page > 1_000_000 {
-            return Err(ValidationError::new("page", Violation::OutOfRange { min: 1, max: 1_000_000 }));
+        if page == 0 || page > MAX_PAGE {
+            return Err(ValidationError::new("page", Violation::OutOfRange { min: 1, max: i64::from(MAX_PAGE) }));
         }
         if size == 0 || size > MAX_PAGE_SIZE {
-            return Err(ValidationError::new("size", Violation::OutOfRange { min: 1, max: MAX_PAGE_SIZE as i64 }));
+            return Err(ValidationError::new("size", Violation::OutOfRange { min: 1, max: i64::from(MAX_PAGE_SIZE) }));
         }
         Ok(Self { page, size })
     }
@@ -43,7 +49,7 @@ impl PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { page: 1, size: 20 }
+        Self { page: 1, size: DEFAULT_PAGE_SIZE }
     }
 }
 

@@ -9,6 +9,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::fmt;
 
+/// A presented refresh token has 1 to 512 characters; ours are far shorter, and anything longer is not
+/// worth hashing to look up.
+pub const REFRESH_TOKEN_LENGTH: crate::text::CharBounds = crate::text::CharBounds::new(1, 512);
+
 /// SHA-256 of a refresh token: what the store keeps instead of the token.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TokenHash(pub [u8; 32]);

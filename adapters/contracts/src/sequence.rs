@@ -129,6 +129,56 @@ pub async fn an_expired_lease_hands_the_same_seq_out_again(a: &dyn SequenceAlloc
     assert_eq!(b.reserve(&c, LONG, NO_WAIT).await.expect("reserve").seq, 3);
 }
 
+/// `renew` keeps a slow holder's reservation past its first lease; once the reservation is over (committed,
+/// expired) `renew` is `Lost`.
+pub async fn renew_extends_a_live_lease_only(a: &dyn SequenceAllocator, b: &dyn SequenceAllocator) {
+    let c = conv();
+    let held = a.reserve(&c, Duration::from_millis(300), NO_WAIT).await.expect("reserve");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    a.renew(&held, Duration::from_secs(2)).await.expect("renew while live");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let busy = b.reserve(&c, LONG, NO_WAIT).await;
+    assert!(matches!(busy, Err(SeqError::Busy)), "the renewed lease ran out at its first deadline: {busy:?}");
+    a.commit(&held).await.expect("the renewed holder commits");
+    assert_lost("renew after commit", a.renew(&held, LONG).await);
+    let forged = SeqReservation { token: "forged".into(), ..reserve(b, &c).await };
+    assert_lost("forged renew", a.renew(&forged, LONG).await);
+
+    let short = a.reserve(&conv(), Duration::from_millis(100), NO_WAIT).await.expect("reserve");
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_lost("renew after expiry", a.renew(&short, LONG).await);
+}
+
+/// `stale` lists a conversation whose lease ran out unfinished, never one with a live lease, and forgets
+/// it once it is reserved again, committed, released or advanced past.
+pub async fn stale_lists_expired_reservations_until_finished(a: &dyn SequenceAllocator, b: &dyn SequenceAllocator) {
+    const ALL: usize = 100_000;
+    let (live, taken_over, released, advanced) = (conv(), conv(), conv(), conv());
+    let _live = reserve(a, &live).await;
+    for c in [&taken_over, &released, &advanced] {
+        a.reserve(c, Duration::from_millis(100), NO_WAIT).await.expect("short lease");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stale = b.stale(ALL).await.expect("stale");
+    assert!(!stale.contains(&live), "a live reservation is listed as stale");
+    for c in [&taken_over, &released, &advanced] {
+        assert!(stale.contains(c), "{c} expired but is not listed: {stale:?}");
+    }
+    assert!(b.stale(1).await.expect("stale").len() <= 1, "limit ignored");
+
+    let again = reserve(b, &taken_over).await;
+    assert_eq!(again.seq, 1, "the expired seq is handed out again");
+    let second = b.reserve(&released, LONG, NO_WAIT).await.expect("reserve");
+    b.release(&second).await.expect("release");
+    a.advance_to(&advanced, 1).await.expect("advance");
+    let stale = a.stale(ALL).await.expect("stale");
+    for c in [&taken_over, &released, &advanced] {
+        assert!(!stale.contains(c), "{c} is still listed after it was finished: {stale:?}");
+    }
+    b.commit(&again).await.expect("commit");
+    assert!(!a.stale(ALL).await.expect("stale").contains(&taken_over));
+}
+
 /// `advance_to(n)` raises the committed seq (never lowers it) and cancels a live reservation at or below
 /// `n`; a reservation above `n` survives.
 pub async fn advance_to_raises_and_cancels(a: &dyn SequenceAllocator, b: &dyn SequenceAllocator) {
@@ -196,6 +246,8 @@ pub async fn every_method_is_unavailable(seq: &dyn SequenceAllocator) {
     check("reserve", seq.reserve(&c, LONG, Duration::from_millis(100)).await);
     check("commit", seq.commit(&r).await);
     check("release", seq.release(&r).await);
+    check("renew", seq.renew(&r, LONG).await);
+    check("stale", seq.stale(10).await.map_err(SeqError::Infra));
     check("current", seq.current(&c).await.map_err(SeqError::Infra));
     check("advance_to", seq.advance_to(&c, 1).await.map_err(SeqError::Infra));
 }
@@ -225,6 +277,8 @@ macro_rules! sequence_suite {
                 a_waiter_gets_the_next_seq_after_commit,
                 an_expired_lease_hands_the_same_seq_out_again,
                 advance_to_raises_and_cancels,
+                renew_extends_a_live_lease_only,
+                stale_lists_expired_reservations_until_finished,
                 concurrent_reservers_commit_1_to_400_in_order,
             );
         }

@@ -6,12 +6,12 @@
 
 pub mod api;
 mod console;
+pub mod cron;
 pub mod edge;
 mod empty_query;
 pub mod problem;
 mod routes;
 pub mod spec;
-mod spec_constraints;
 mod split;
 mod state;
 

@@ -2,8 +2,9 @@
 //! and duplicates with an error that names the task.
 
 use crate::task::Task;
+use application::scheduler::TaskDefinition;
 use domain::ValidationError;
-use domain::schedule::{CronExpr, MisfirePolicy, OverlapPolicy, RetryPolicy, TaskName};
+use domain::schedule::TaskName;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,23 +37,19 @@ pub enum RegisterError {
     ZeroTimeout(String),
 }
 
-/// A task with its checked name, schedule and policies.
+/// A task with its checked name, schedule and policies (its [`TaskDefinition`], which it derefs to).
 pub struct RegisteredTask {
-    /// Its name.
-    pub name: TaskName,
-    /// What it does, for operators.
-    pub description: String,
-    /// When it fires.
-    pub expr: CronExpr,
-    /// Its timeout (the task's own, or the default).
-    pub timeout: Duration,
-    /// Retries within a tick.
-    pub retry: RetryPolicy,
-    /// Overlapping runs.
-    pub overlap: OverlapPolicy,
-    /// Missed ticks.
-    pub misfire: MisfirePolicy,
+    /// Name, schedule and policies.
+    pub definition: TaskDefinition,
     pub(crate) task: Arc<dyn Task>,
+}
+
+impl std::ops::Deref for RegisteredTask {
+    type Target = TaskDefinition;
+
+    fn deref(&self) -> &TaskDefinition {
+        &self.definition
+    }
 }
 
 impl std::fmt::Debug for RegisteredTask {
@@ -74,7 +71,7 @@ pub(crate) fn check<T: Task>(task: T, default_timeout: Duration) -> Result<Regis
     if timeout.is_zero() {
         return Err(RegisterError::ZeroTimeout(name.to_string()));
     }
-    Ok(RegisteredTask {
+    let definition = TaskDefinition {
         description: task.description().to_owned(),
         expr,
         timeout,
@@ -82,6 +79,6 @@ pub(crate) fn check<T: Task>(task: T, default_timeout: Duration) -> Result<Regis
         overlap: task.overlap(),
         misfire: task.misfire(),
         name,
-        task: Arc::new(task),
-    })
+    };
+    Ok(RegisteredTask { definition, task: Arc::new(task) })
 }

@@ -2,12 +2,16 @@
 //! and overlap, record the run, run it under its timeout with retries, record the outcome, and keep the
 //! tick's lock until no instance can still try it. A panicking or failing task is a failed record, never a
 //! crash; a down lock backend is a skipped tick, never an unlocked run.
+//!
+//! The [`Runner`] owns what a run needs (ports, services, options, the shutdown token and the set of runs
+//! in flight); the engine, the tick workers and the upkeep loop hold it, and it knows none of them.
 
-use crate::engine::Engine;
 use crate::keeper::Keeper;
 use crate::metrics;
+use crate::options::SchedulerOptions;
+use crate::ports::SchedulerPorts;
 use crate::registry::RegisteredTask;
-use crate::task::TaskContext;
+use crate::task::{TaskContext, TaskServices};
 use chrono::{DateTime, Utc};
 use domain::schedule::{
     LockGuard, LockKey, OverlapPolicy, RunId, RunOutcome, RunRecord, RunStatus, RunStoreError, Trigger,
@@ -15,10 +19,11 @@ use domain::schedule::{
 use futures::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// How long a cancelled task gets to notice and return before it is dropped.
 const CANCEL_GRACE: Duration = Duration::from_secs(2);
@@ -67,8 +72,41 @@ fn millis(d: chrono::Duration) -> i64 {
     d.num_milliseconds()
 }
 
-impl Engine {
-    fn now(&self) -> DateTime<Utc> {
+/// Runs ticks and manual runs of one scheduler instance. Shared (`Arc`) by the engine, the tick workers
+/// and the upkeep loop.
+pub(crate) struct Runner {
+    pub(crate) ports: SchedulerPorts,
+    pub(crate) services: Arc<TaskServices>,
+    pub(crate) options: SchedulerOptions,
+    pub(crate) started_at: DateTime<Utc>,
+    pub(crate) tasks_run: AtomicU64,
+    /// Cancelled when shutdown begins: no new ticks or retries; running tasks start their last countdown.
+    pub(crate) stopping: CancellationToken,
+    /// Every tick being handled, so shutdown can wait for them (and their records).
+    pub(crate) in_flight: TaskTracker,
+}
+
+impl Runner {
+    /// A runner over `ports`; its start time is the clock's now.
+    pub(crate) fn new(ports: SchedulerPorts, services: TaskServices, options: SchedulerOptions) -> Self {
+        let started_at = ports.clock.now();
+        Self {
+            ports,
+            services: Arc::new(services),
+            options,
+            started_at,
+            tasks_run: AtomicU64::new(0),
+            stopping: CancellationToken::new(),
+            in_flight: TaskTracker::new(),
+        }
+    }
+
+    /// Runs started by this instance since it started.
+    pub(crate) fn tasks_run(&self) -> u64 {
+        self.tasks_run.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         self.ports.clock.now()
     }
 

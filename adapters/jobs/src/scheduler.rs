@@ -1,28 +1,13 @@
-//! The one place tasks are registered, and the ports the scheduler runs on.
+//! The one place tasks are registered.
 
 use crate::engine::Engine;
 use crate::options::SchedulerOptions;
+use crate::ports::SchedulerPorts;
 use crate::registry::{RegisterError, RegisteredTask, check};
 use crate::task::{Task, TaskServices};
-use domain::clock::Clock;
-use domain::schedule::{DistributedLock, InstanceRegistry, RunStore, TaskControl, TaskName};
+use domain::schedule::TaskName;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// The driven ports of the scheduler: Redis (lock, instances, control) and SQL (runs) in production.
-#[derive(Clone)]
-pub struct SchedulerPorts {
-    /// Tick locks.
-    pub lock: Arc<dyn DistributedLock>,
-    /// Run history.
-    pub runs: Arc<dyn RunStore>,
-    /// Instance heartbeats.
-    pub instances: Arc<dyn InstanceRegistry>,
-    /// Paused tasks.
-    pub control: Arc<dyn TaskControl>,
-    /// Time.
-    pub clock: Arc<dyn Clock>,
-}
 
 /// Collects tasks, then becomes an [`Engine`].
 ///

@@ -1,9 +1,8 @@
 //! apalis-cron turns each task's expression into ticks; every tick goes to the runner, which decides through
 //! the lock whether this instance runs it. apalis-cron itself knows nothing of other instances.
 
-use crate::engine::Engine;
 use crate::registry::RegisteredTask;
-use crate::runner::Origin;
+use crate::runner::{Origin, Runner};
 use apalis::prelude::{BoxDynError, Data, WorkerBuilder};
 use apalis_cron::{CronScheduler, Tick};
 use chrono::{DateTime, Utc};
@@ -11,10 +10,10 @@ use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// What a worker's handler needs: the engine and its task.
+/// What a worker's handler needs: the runner and its task.
 #[derive(Clone)]
 struct Target {
-    engine: Arc<Engine>,
+    runner: Arc<Runner>,
     task: Arc<RegisteredTask>,
 }
 
@@ -25,23 +24,25 @@ async fn on_tick(tick: Tick, target: Data<Target>) -> Result<(), BoxDynError> {
     let Some(fire) = DateTime::<Utc>::from_timestamp(secs, 0) else {
         return Err(format!("tick {secs} out of range").into());
     };
-    let engine = target.engine.clone();
-    if engine.stopping.is_cancelled() {
+    let runner = target.runner.clone();
+    if runner.stopping.is_cancelled() {
         return Ok(());
     }
-    engine.in_flight.spawn(engine.clone().handle(target.task.clone(), fire, Origin::Tick));
+    runner.in_flight.spawn(runner.clone().handle(target.task.clone(), fire, Origin::Tick));
     Ok(())
 }
 
 /// One apalis worker per task, each stopping when `stop` is cancelled.
-pub(crate) fn spawn_workers(engine: &Arc<Engine>, stop: CancellationToken) -> Vec<JoinHandle<()>> {
-    engine
-        .tasks
-        .values()
+pub(crate) fn spawn_workers<'a>(
+    runner: &Arc<Runner>,
+    tasks: impl Iterator<Item = &'a Arc<RegisteredTask>>,
+    stop: CancellationToken,
+) -> Vec<JoinHandle<()>> {
+    tasks
         .map(|task| {
             let worker = WorkerBuilder::new(task.name.as_str())
                 .backend(CronScheduler::new(task.expr.schedule().clone()))
-                .data(Target { engine: engine.clone(), task: task.clone() })
+                .data(Target { runner: runner.clone(), task: task.clone() })
                 .build(on_tick);
             let stop = stop.clone();
             let name = task.name.clone();

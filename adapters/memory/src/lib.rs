@@ -18,6 +18,7 @@ pub mod schedule;
 pub mod sequence;
 pub mod sessions;
 pub mod settings;
+pub mod timer;
 pub mod users;
 
 pub use audit::MemoryAuditLog;
@@ -33,4 +34,5 @@ pub use schedule::{MemoryInstanceRegistry, MemoryLock, MemoryRunStore, MemoryTas
 pub use sequence::MemorySequenceAllocator;
 pub use sessions::MemorySessionStore;
 pub use settings::MemorySettingsStore;
+pub use timer::TokioTimer;
 pub use users::MemoryUserRepository;

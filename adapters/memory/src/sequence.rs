@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use domain::InfraError;
 use domain::chat::{ConversationId, SeqError, SeqReservation, SequenceAllocator};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -15,7 +15,15 @@ use tokio::time::Instant;
 /// `max_seq` must seed it through `advance_to`).
 #[derive(Debug, Default)]
 pub struct MemorySequenceAllocator {
-    state: Mutex<HashMap<ConversationId, Slot>>,
+    state: Mutex<State>,
+}
+
+/// Every conversation's slot, and which of them hold a reservation (live or expired), so `stale` looks at
+/// those only.
+#[derive(Debug, Default)]
+struct State {
+    slots: HashMap<ConversationId, Slot>,
+    reserved: HashSet<ConversationId>,
 }
 
 #[derive(Debug, Default)]
@@ -52,13 +60,14 @@ struct Held {
 }
 
 impl MemorySequenceAllocator {
-    fn state(&self) -> MutexGuard<'_, HashMap<ConversationId, Slot>> {
+    fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn try_reserve(&self, conversation: &ConversationId, lease: Duration) -> Result<SeqReservation, Held> {
         let mut state = self.state();
-        let slot = state.entry(*conversation).or_default();
+        let State { slots, reserved } = &mut *state;
+        let slot = slots.entry(*conversation).or_default();
         let now = Instant::now();
         if let Some(live) = slot.live_at(now) {
             return Err(Held { wake: slot.wake.clone(), expires: live.expires });
@@ -67,13 +76,14 @@ impl MemorySequenceAllocator {
         let token = uuid::Uuid::now_v7().simple().to_string();
         let expires = now.checked_add(lease).unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600));
         slot.live = Some(Live { seq, token: token.clone(), expires });
+        reserved.insert(*conversation);
         Ok(SeqReservation { conversation: *conversation, seq, token })
     }
 
     /// Ends `reservation` if it is the live one, first applying `on_end` to the slot.
     fn finish(&self, reservation: &SeqReservation, on_end: impl FnOnce(&mut Slot)) -> Result<(), SeqError> {
         let mut state = self.state();
-        let slot = state.get_mut(&reservation.conversation).ok_or(SeqError::Lost)?;
+        let slot = state.slots.get_mut(&reservation.conversation).ok_or(SeqError::Lost)?;
         let ours =
             slot.live_at(Instant::now()).is_some_and(|l| l.token == reservation.token && l.seq == reservation.seq);
         if !ours {
@@ -81,6 +91,7 @@ impl MemorySequenceAllocator {
         }
         on_end(slot);
         slot.end_live();
+        state.reserved.remove(&reservation.conversation);
         Ok(())
     }
 }
@@ -122,16 +133,40 @@ impl SequenceAllocator for MemorySequenceAllocator {
         self.finish(reservation, |_| {})
     }
 
+    async fn renew(&self, reservation: &SeqReservation, lease: Duration) -> Result<(), SeqError> {
+        let mut state = self.state();
+        let slot = state.slots.get_mut(&reservation.conversation).ok_or(SeqError::Lost)?;
+        let now = Instant::now();
+        match slot.live.as_mut().filter(|l| l.expires > now) {
+            Some(live) if live.token == reservation.token && live.seq == reservation.seq => {
+                live.expires = now.checked_add(lease).unwrap_or(live.expires);
+                Ok(())
+            }
+            _ => Err(SeqError::Lost),
+        }
+    }
+
+    async fn stale(&self, limit: usize) -> Result<Vec<ConversationId>, InfraError> {
+        let now = Instant::now();
+        let state = self.state();
+        let expired = state
+            .reserved
+            .iter()
+            .filter(|c| state.slots.get(c).and_then(|slot| slot.live.as_ref()).is_some_and(|l| l.expires <= now));
+        Ok(expired.copied().take(limit).collect())
+    }
+
     async fn current(&self, conversation: &ConversationId) -> Result<u64, InfraError> {
-        Ok(self.state().get(conversation).map_or(0, |s| s.head))
+        Ok(self.state().slots.get(conversation).map_or(0, |s| s.head))
     }
 
     async fn advance_to(&self, conversation: &ConversationId, seq: u64) -> Result<(), InfraError> {
         let mut state = self.state();
-        let slot = state.entry(*conversation).or_default();
+        let slot = state.slots.entry(*conversation).or_default();
         slot.head = slot.head.max(seq);
         if slot.live.as_ref().is_some_and(|l| l.seq <= seq) {
             slot.end_live();
+            state.reserved.remove(conversation);
         }
         Ok(())
     }

@@ -4,7 +4,8 @@
 //! the handlers registered for its channel, in arrival order. The registry here is the single source of truth
 //! for what should be subscribed: after a reconnect the resubscriber task subscribes exactly its channels, so
 //! a cancelled topic never comes back. Publishing goes through the command pool with fail-fast, so it errors
-//! with `Unavailable` while Redis is down.
+//! with `Unavailable` while Redis is down. After a reconnect (and when the dispatcher falls behind) every
+//! handler is told through `resumed`, since what was published meanwhile is lost for this instance.
 
 use crate::connection::Conn;
 use crate::delivery::Delivery;
@@ -93,6 +94,14 @@ impl BusShared {
         }
     }
 
+    /// Tells every handler that events may have been lost.
+    fn resumed(&self) {
+        let deliveries: Vec<Arc<Delivery>> = self.registry().values().flatten().cloned().collect();
+        for delivery in deliveries {
+            delivery.resumed();
+        }
+    }
+
     fn wanted(&self, channel: &str) -> bool {
         self.registry().get(channel).is_some_and(|list| !list.is_empty())
     }
@@ -165,7 +174,13 @@ async fn dispatch_loop(shared: Weak<BusShared>, mut messages: tokio::sync::broad
                 Some(shared) => shared.dispatch(message),
                 None => return,
             },
-            Err(RecvError::Lagged(lost)) => tracing::warn!(lost, "event bus dispatcher fell behind; events lost"),
+            Err(RecvError::Lagged(lost)) => {
+                tracing::warn!(lost, "event bus dispatcher fell behind; events lost");
+                match shared.upgrade() {
+                    Some(shared) => shared.resumed(),
+                    None => return,
+                }
+            }
             Err(RecvError::Closed) => return,
         }
     }
@@ -177,7 +192,12 @@ async fn resubscribe_loop<T: Clone>(shared: Weak<BusShared>, mut reconnects: tok
             Ok(_) | Err(RecvError::Lagged(_)) => {
                 // Retry while connected: no further reconnect event would come to try again.
                 while let Some(shared) = shared.upgrade() {
-                    if shared.resubscribe().await || !shared.conn.subscriber.is_connected() {
+                    if shared.resubscribe().await {
+                        // Whatever was published while the subscriber was away is lost for it.
+                        shared.resumed();
+                        break;
+                    }
+                    if !shared.conn.subscriber.is_connected() {
                         break;
                     }
                     drop(shared);

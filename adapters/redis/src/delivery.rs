@@ -3,7 +3,8 @@
 //! The dispatcher calls the handler while holding the gate's lock; `close` flips the flag and then takes the
 //! lock once, which waits out a call in progress. A handler that cancels its own subscription from inside
 //! `handle` must not wait for itself, so the dispatching thread remembers whose handler it is running.
-//! Twin of `adapters/memory/src/delivery.rs` (adapters share no crate but the domain): keep both in step.
+//! Twin of `adapters/memory/src/delivery.rs` (adapters share no crate but the domain): keep both in step
+//! (the memory bus never loses events, so its twin has no `resumed`).
 
 use domain::bus::BusHandler;
 use std::cell::Cell;
@@ -47,6 +48,20 @@ impl Delivery {
         RUNNING.set(outer);
         if outcome.is_err() {
             tracing::error!(topic, "event bus handler panicked; the event is lost for it");
+        }
+    }
+
+    /// Tells the handler that events may have been lost (unless closed).
+    pub(crate) fn resumed(&self) {
+        let _call = self.in_call.lock().unwrap_or_else(PoisonError::into_inner);
+        if !self.active.load(Ordering::Acquire) {
+            return;
+        }
+        let outer = RUNNING.replace(self.id);
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.handler.resumed()));
+        RUNNING.set(outer);
+        if outcome.is_err() {
+            tracing::error!("event bus handler panicked on resume");
         }
     }
 

@@ -6,7 +6,8 @@
 //! An unreachable server is a test failure with a message saying what to set, never a silent pass. These
 //! helpers panic for that reason; they are for tests only (feature `testing`).
 
-use crate::connection::{RedisBackend, RedisOptions, connect};
+use crate::backend::{RedisBackend, connect};
+use crate::connection::RedisOptions;
 use crate::error::infra;
 use domain::InfraError;
 use fred::prelude::{ClientLike, KeysInterface, Value};

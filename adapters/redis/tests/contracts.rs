@@ -7,7 +7,7 @@ mod sessions {
     use super::*;
     adapter_contracts::sessions_suite!(async {
         let redis = TestRedis::start().await;
-        redis.scoped(redis.backend().sessions())
+        redis.scoped(redis.backend().session_store())
     });
 }
 
@@ -40,7 +40,7 @@ mod lock {
     use super::*;
     adapter_contracts::lock_suite!(async {
         let redis = TestRedis::start().await;
-        redis.scoped(redis.backend().lock())
+        redis.scoped(redis.backend().distributed_lock())
     });
 }
 
@@ -48,7 +48,7 @@ mod instances {
     use super::*;
     adapter_contracts::instances_suite!(async {
         let redis = TestRedis::start().await;
-        redis.scoped(redis.backend().instances())
+        redis.scoped(redis.backend().instance_registry())
     });
 }
 

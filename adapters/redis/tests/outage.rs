@@ -66,7 +66,7 @@ fn session() -> Session {
 /// Every method of every adapter fails fast with `Unavailable`.
 async fn assert_everything_unavailable(backend: &RedisBackend) {
     let (sessions, limiter, cache, bus) =
-        (backend.sessions(), backend.rate_limiter(), backend.cache(), backend.event_bus());
+        (backend.session_store(), backend.rate_limiter(), backend.cache(), backend.event_bus());
     let (s, t, now) = (session(), TokenHash([1; 32]), Utc::now());
     assert_unavailable("sessions.create", sessions.create(&s, &t)).await;
     assert_unavailable("sessions.rotate", sessions.rotate(&t, &TokenHash([2; 32]), now, now)).await;
@@ -83,7 +83,7 @@ async fn assert_everything_unavailable(backend: &RedisBackend) {
     assert_unavailable("cache.delete", cache.delete("k")).await;
     assert_unavailable("bus.publish", bus.publish("t", b"x")).await;
     assert_unavailable("health.check", backend.health_probe().check()).await;
-    let (lock, instances, control) = (backend.lock(), backend.instances(), backend.task_control());
+    let (lock, instances, control) = (backend.distributed_lock(), backend.instance_registry(), backend.task_control());
     let task = domain::schedule::TaskName::parse("probe").expect("task name");
     let key = domain::schedule::LockKey::tick(&task, now);
     let guard = domain::schedule::LockGuard { key: key.clone(), token: "t".into(), fencing: 1 };

@@ -65,7 +65,7 @@ impl SqlDatabase {
     }
 
     /// The daily statistics rows on this pool.
-    pub fn daily_stats(&self) -> SqlDailyStats {
+    pub fn daily_stats_store(&self) -> SqlDailyStats {
         SqlDailyStats::new(self.conn.clone())
     }
 

@@ -12,7 +12,7 @@ adapter_contracts::settings_suite!(async { fresh().await.hold(|db| db.settings_s
 adapter_contracts::users_suite!(async { fresh().await.hold(|db| db.user_repository()) });
 adapter_contracts::audit_suite!(async { fresh().await.hold(|db| db.audit_log()) });
 adapter_contracts::runs_suite!(async { fresh().await.hold(|db| db.run_store()) });
-adapter_contracts::daily_stats_suite!(async { fresh().await.hold(|db| db.daily_stats()) });
+adapter_contracts::daily_stats_suite!(async { fresh().await.hold(|db| db.daily_stats_store()) });
 adapter_contracts::messages_suite!(async { fresh().await.hold(|db| db.message_store()) });
 adapter_contracts::groups_suite!(async { fresh().await.hold(|db| db.group_store()) });
 adapter_contracts::conversations_suite!(async { fresh().await.hold(|db| db.conversation_store()) });

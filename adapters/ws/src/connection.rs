@@ -1,73 +1,36 @@
-//! One socket from upgrade to close: authenticate, register, then one task reading frames and events
-//! and one writing. Frames of a connection are handled in order; a send is acked only after the chat
-//! service stored it. The writer owns the socket's sink, so a client that does not read only fills its
-//! own queue; the hub then closes it with 1013 and nobody else waits.
+//! One socket from upgrade to close, as two tasks around the connection's [`Outbox`](crate::outbox):
+//!
+//! - the **reader** (this task) authenticates, then handles the client's frames in order (a send is acked
+//!   only after the chat service stored it) and puts every reply into the outbox;
+//! - the **writer** ([`crate::writer`]) takes what the outbox lets go, writes it as fast as the client
+//!   reads, and reads storage where the outbox says a seq is missing (replays and gaps).
+//!
+//! A close the server decides on is sent with its code; then the reader keeps reading (bounded) until the
+//! client's own Close arrives, so the code reaches a client that is still sending instead of a reset.
 
-use crate::close;
+use crate::close::Close;
 use crate::gateway::Gateway;
-use crate::hub::{Inbound, Kill};
-use crate::protocol::{self, ClientFrame, FrameError};
+use crate::hub::Conn;
+use crate::outbox::Limits;
+use crate::protocol::{self, ClientFrame, FrameError, Limits as WelcomeLimits, ServerFrame};
 use crate::rate::TokenBucket;
-use crate::seen::Seen;
 use application::auth::AuthError;
 use application::chat::ChatError;
-use application::chat::events::ChatEvent;
 use chrono::Utc;
 use domain::chat::ConnectionId;
 use domain::ids::UserId;
 use domain::locale::Locale;
 use domain::token::TokenError;
 use domain::{Coded, ErrorKind};
-use futures::{SinkExt, StreamExt};
-use poem::web::websocket::{CloseCode, Message, WebSocketStream};
-use serde_json::{Value, json};
+use futures::{Sink, Stream, StreamExt};
+use poem::web::websocket::Message;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
 use tokio::time::sleep_until;
 
-/// How long a close frame may take to reach a client that stopped reading.
-const CLOSE_WRITE_BOUND: Duration = Duration::from_secs(10);
-
-/// Why the read loop ended: the close code to send (None: the client closed or the socket died).
-type Ending = Option<u16>;
-
-/// Writes frames in order, a graceful close queued last after everything before it. When `kill` fires
-/// (slow consumer) it stops at once, even in the middle of a write to a client that does not read, and
-/// sends that close code instead.
-async fn writer(
-    mut sink: futures::stream::SplitSink<WebSocketStream, Message>,
-    mut frames: mpsc::Receiver<Message>,
-    kill: Arc<Kill>,
-) {
-    loop {
-        let frame = tokio::select! {
-            biased;
-            code = kill.requested() => {
-                let _ = tokio::time::timeout(CLOSE_WRITE_BOUND, sink.send(close_frame(code))).await;
-                break;
-            }
-            frame = frames.recv() => match frame {
-                Some(frame) => frame,
-                None => break,
-            },
-        };
-        let last = frame.is_close();
-        let sent = tokio::select! {
-            biased;
-            code = kill.requested() => {
-                let _ = tokio::time::timeout(CLOSE_WRITE_BOUND, sink.send(close_frame(code))).await;
-                break;
-            }
-            sent = sink.send(frame) => sent,
-        };
-        if sent.is_err() || last {
-            break;
-        }
-        metrics::counter!("ws_frames_out_total").increment(1);
-    }
-    let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
-}
+/// How long the server waits for the client's Close after sending its own.
+const CLOSE_LINGER: Duration = Duration::from_secs(5);
 
 /// Whether a read failed because the frame exceeded `max_frame_bytes` (tungstenite's capacity error,
 /// which poem passes on as an I/O error carrying its text).
@@ -75,68 +38,113 @@ fn too_big(err: &std::io::Error) -> bool {
     err.to_string().contains("Space limit exceeded")
 }
 
-fn close_frame(code: u16) -> Message {
-    Message::Close(Some((CloseCode::from(code), String::new())))
-}
-
-/// The socket as the read loop sees it.
+/// The socket as the reader sees it: where replies go, in which language errors are written.
 struct Link {
-    out: mpsc::Sender<Message>,
-    kill: Arc<Kill>,
+    conn: Arc<Conn>,
     locale: Locale,
 }
 
 impl Link {
-    /// Queues a frame, waiting for room (backpressure on this connection only) unless the connection is
-    /// being killed, so a client that stopped reading never pins this task.
-    async fn send(&self, frame: Value) -> bool {
-        tokio::select! {
-            biased;
-            _ = self.kill.requested() => false,
-            sent = self.out.send(Message::Text(frame.to_string())) => sent.is_ok(),
-        }
+    /// Queues a reply.
+    fn send(&self, frame: ServerFrame<'_>) {
+        self.conn.control(frame.encode());
     }
 
-    /// Queues a localized `error` frame (built before awaiting, so no error reference is held across it).
-    fn error(&self, id: Option<&str>, err: &dyn Coded) -> impl std::future::Future<Output = bool> + Send + '_ {
+    /// Queues a localized `error` frame.
+    fn error(&self, id: Option<&str>, err: &dyn Coded) {
         let message = adapter_i18n::message(self.locale, err.code(), &err.params());
-        let frame = protocol::error(id, err.code(), &message);
-        self.send(frame)
+        self.send(ServerFrame::Error { id, code: err.code(), message: &message });
     }
+}
 
-    /// Closes after what is queued (graceful).
-    async fn close_after_flush(&self, code: u16) {
-        tokio::select! {
-            biased;
-            _ = self.kill.requested() => {}
-            _ = self.out.send(close_frame(code)) => {}
-        }
-    }
+/// Counts a close by who closed and with which code.
+fn count_close(label: &'static str) {
+    metrics::counter!("ws_closed_total", "code" => label).increment(1);
 }
 
 /// The close code for an authentication failure.
-fn auth_close(err: &AuthError) -> u16 {
+fn auth_close(err: &AuthError) -> Close {
     match err {
-        AuthError::Token(TokenError::Expired) => close::TOKEN_EXPIRED,
-        AuthError::Token(TokenError::Revoked) => close::REVOKED,
-        _ if err.kind() == ErrorKind::Unavailable => close::INTERNAL,
-        _ => close::UNAUTHENTICATED,
+        AuthError::Token(TokenError::Expired) => Close::TokenExpired,
+        AuthError::Token(TokenError::Revoked) => Close::Revoked,
+        _ if err.kind() == ErrorKind::Unavailable => Close::Internal,
+        _ => Close::Unauthenticated,
     }
 }
 
-/// Runs one connection to its end.
-pub(crate) async fn run(socket: WebSocketStream, gateway: Arc<Gateway>, header_token: Option<String>, locale: Locale) {
-    let (sink, mut stream) = socket.split();
-    let (out, frames) = mpsc::channel(gateway.options.outbound_queue);
-    let kill = Arc::new(Kill::default());
-    let writer = tokio::spawn(writer(sink, frames, kill.clone()));
-    let mut link = Link { out, kill, locale };
-
-    if let Some(session) = authenticate(&gateway, &mut stream, &link, header_token).await {
-        serve(&gateway, &mut stream, &mut link, session).await;
+/// The bounds of a connection's outbox from the gateway's options.
+fn limits(gateway: &Gateway) -> Limits {
+    let o = &gateway.options;
+    Limits {
+        hold: o.outbound_queue.saturating_mul(4).max(16),
+        control: o.outbound_queue.max(1),
+        gap_grace: o.gap_grace,
+        page: 100,
     }
-    drop(link);
-    let _ = tokio::time::timeout(CLOSE_WRITE_BOUND + Duration::from_secs(2), writer).await;
+}
+
+/// Runs one connection to its end over any WebSocket transport (poem's in production, channels in tests).
+pub(crate) async fn run<S>(socket: S, gateway: Arc<Gateway>, header_token: Option<String>, locale: Locale)
+where
+    S: Stream<Item = std::io::Result<Message>> + Sink<Message, Error = std::io::Error> + Send + Unpin + 'static,
+{
+    let (sink, mut stream) = socket.split();
+    let conn = Arc::new(Conn::new(limits(&gateway)));
+    let writer = tokio::spawn(crate::writer::run(sink, conn.clone(), gateway.chat.clone()));
+    let link = Link { conn: conn.clone(), locale };
+
+    let ending = match authenticate(&gateway, &mut stream, &link, header_token).await {
+        Ok(session) => serve(&gateway, &mut stream, &link, session).await,
+        Err(ending) => ending,
+    };
+    match ending {
+        Ending::Server(close) => {
+            count_close(close.label());
+            if !conn.kill.is_requested() {
+                conn.close_after_flush(close);
+            }
+            linger(&mut stream).await;
+        }
+        Ending::Killed(close) => {
+            count_close(close.label());
+            linger(&mut stream).await;
+        }
+        Ending::Client => count_close("client"),
+        Ending::Lost => {
+            count_close("1006");
+            conn.kill.close(Close::GoingAway);
+        }
+    }
+    // The writer ends once the close went out; a client that never reads does not keep it alive.
+    let mut writer = writer;
+    if tokio::time::timeout(crate::writer::CLOSE_WRITE_BOUND + Duration::from_secs(2), &mut writer).await.is_err() {
+        writer.abort();
+    }
+}
+
+/// Reads (and drops) what the client still sends until its Close arrives, the socket ends, or the linger
+/// bound passes.
+async fn linger<S: Stream<Item = std::io::Result<Message>> + Unpin>(stream: &mut S) {
+    let _ = tokio::time::timeout(CLOSE_LINGER, async {
+        while let Some(Ok(frame)) = stream.next().await {
+            if frame.is_close() {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+/// How a connection ended.
+enum Ending {
+    /// The server closes with this code (after flushing what it owes).
+    Server(Close),
+    /// Closed at once (slow consumer); the writer sends the code itself.
+    Killed(Close),
+    /// The client sent Close.
+    Client,
+    /// The socket died without a Close.
+    Lost,
 }
 
 /// An authenticated connection's identity.
@@ -146,13 +154,16 @@ struct Session {
     expires_at: chrono::DateTime<Utc>,
 }
 
-/// Header token, or the first frame within `auth_timeout`. Failures send an error and the close code.
-async fn authenticate(
+/// Header token, or the first frame within `auth_timeout`. Failures send an error and end the connection.
+async fn authenticate<S>(
     gateway: &Gateway,
-    stream: &mut futures::stream::SplitStream<WebSocketStream>,
+    stream: &mut S,
     link: &Link,
     header_token: Option<String>,
-) -> Option<Session> {
+) -> Result<Session, Ending>
+where
+    S: Stream<Item = std::io::Result<Message>> + Unpin,
+{
     let (token, id) = match header_token {
         Some(token) => (token, None),
         None => {
@@ -160,45 +171,45 @@ async fn authenticate(
                 loop {
                     let next = tokio::select! {
                         biased;
-                        _ = gateway.shutdown.cancelled() => {
-                            link.close_after_flush(close::GOING_AWAY).await;
-                            return None;
-                        }
+                        _ = gateway.shutdown.cancelled() => return Err(Ending::Server(Close::GoingAway)),
                         next = stream.next() => next,
                     };
                     match next {
-                        Some(Ok(Message::Text(text))) => return Some(protocol::parse(&text)),
+                        Some(Ok(Message::Text(text))) => {
+                            let parsed = protocol::parse(&text);
+                            metrics::counter!("ws_frames_in_total", "type" => parsed.kind()).increment(1);
+                            return Ok(parsed);
+                        }
                         Some(Ok(Message::Binary(_))) => {
-                            return Some(protocol::Parsed { id: None, frame: Err(FrameError::Binary) });
+                            metrics::counter!("ws_frames_in_total", "type" => "binary").increment(1);
+                            return Ok(protocol::Parsed { id: None, frame: Err(FrameError::Binary) });
                         }
-                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                        Some(Err(err)) if too_big(&err) => {
-                            link.close_after_flush(close::TOO_BIG).await;
-                            return None;
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
+                            metrics::counter!("ws_frames_in_total", "type" => "control").increment(1);
                         }
-                        _ => return None,
+                        Some(Ok(Message::Close(_))) => return Err(Ending::Client),
+                        Some(Err(err)) if too_big(&err) => return Err(Ending::Server(Close::TooBig)),
+                        Some(Err(_)) | None => return Err(Ending::Lost),
                     }
                 }
             })
             .await;
             match first {
-                Ok(Some(protocol::Parsed { id, frame: Ok(ClientFrame::Auth { token }) })) => (token, id),
-                Ok(Some(parsed)) => {
+                Ok(Ok(protocol::Parsed { id, frame: Ok(ClientFrame::Auth { token }) })) => (token, id),
+                Ok(Ok(parsed)) => {
                     let err = parsed.frame.err().unwrap_or(FrameError::AuthRequired);
                     let err = if matches!(err, FrameError::InvalidJson | FrameError::Binary) {
                         err
                     } else {
                         FrameError::AuthRequired
                     };
-                    link.error(parsed.id.as_deref(), &err).await;
-                    link.close_after_flush(close::UNAUTHENTICATED).await;
-                    return None;
+                    link.error(parsed.id.as_deref(), &err);
+                    return Err(Ending::Server(Close::Unauthenticated));
                 }
-                Ok(None) => return None,
+                Ok(Err(ending)) => return Err(ending),
                 Err(_) => {
-                    link.error(None, &TokenError::Missing).await;
-                    link.close_after_flush(close::UNAUTHENTICATED).await;
-                    return None;
+                    link.error(None, &TokenError::Missing);
+                    return Err(Ending::Server(Close::Unauthenticated));
                 }
             }
         }
@@ -206,16 +217,14 @@ async fn authenticate(
     match gateway.auth.authenticate_with_expiry(&token).await {
         Ok((principal, expires_at)) => {
             if let Err(err) = gateway.chat.ensure_active(principal.user_id).await {
-                link.error(id.as_deref(), &err).await;
-                link.close_after_flush(close::REVOKED).await;
-                return None;
+                link.error(id.as_deref(), &err);
+                return Err(Ending::Server(Close::Revoked));
             }
-            Some(Session { user: principal.user_id, token, expires_at })
+            Ok(Session { user: principal.user_id, token, expires_at })
         }
         Err(err) => {
-            link.error(id.as_deref(), &err).await;
-            link.close_after_flush(auth_close(&err)).await;
-            None
+            link.error(id.as_deref(), &err);
+            Err(Ending::Server(auth_close(&err)))
         }
     }
 }
@@ -225,44 +234,45 @@ fn deadline_at(at: chrono::DateTime<Utc>) -> tokio::time::Instant {
     tokio::time::Instant::now() + left
 }
 
-/// Registers the connection, says `welcome`, then loops until something ends it.
-async fn serve(
-    gateway: &Arc<Gateway>,
-    stream: &mut futures::stream::SplitStream<WebSocketStream>,
-    link: &mut Link,
-    session: Session,
-) {
-    let conn = ConnectionId::new();
+/// Registers the connection, says `welcome`, then handles frames until something ends it.
+async fn serve<S>(gateway: &Arc<Gateway>, stream: &mut S, link: &Link, session: Session) -> Ending
+where
+    S: Stream<Item = std::io::Result<Message>> + Unpin,
+{
+    let id = ConnectionId::new();
     let user = session.user;
     let options = &gateway.options;
-    let (inbox_tx, mut inbox) = mpsc::channel(options.outbound_queue);
-    let kill = link.kill.clone();
-    if gateway.hub.register(user, conn, inbox_tx, kill.clone()).is_err() {
-        link.error(None, &TooManyConnections).await;
-        link.close_after_flush(close::TOO_MANY_CONNECTIONS).await;
-        return;
+    let conn = link.conn.clone();
+    let _ = conn.user.set(user);
+    if gateway.hub.register(user, id, conn.clone()).is_err() {
+        link.error(None, &TooManyConnections);
+        return Ending::Server(Close::TooManyConnections);
     }
-    if let Err(err) = gateway.chat.connect(user, conn).await {
+    if let Err(err) = gateway.chat.connect(user, id).await {
         tracing::warn!(error = %err, %user, "presence not recorded for a new connection");
     }
     metrics::counter!("ws_connections_total").increment(1);
-    tracing::info!(%user, connection = %conn, "WebSocket connected");
-    let welcome = json!({
-        "type": "welcome", "user_id": user, "connection_id": conn.0, "token_expires_at": session.expires_at,
-        "heartbeat_secs": options.heartbeat.as_secs(), "idle_timeout_secs": options.idle_timeout.as_secs(),
-        "limits": {
-            "max_frame_bytes": options.max_frame_bytes, "max_body_bytes": options.max_body_bytes,
-            "messages_per_sec": options.messages_per_sec, "max_connections_per_user": options.max_connections_per_user,
+    tracing::info!(%user, connection = %id, "WebSocket connected");
+    link.send(ServerFrame::Welcome {
+        user_id: user,
+        connection_id: id.0,
+        token_expires_at: session.expires_at,
+        heartbeat_secs: options.heartbeat.as_secs(),
+        idle_timeout_secs: options.idle_timeout.as_secs(),
+        limits: WelcomeLimits {
+            max_frame_bytes: options.max_frame_bytes,
+            max_body_bytes: options.max_body_bytes,
+            messages_per_sec: options.messages_per_sec,
+            max_connections_per_user: options.max_connections_per_user,
         },
     });
-    link.send(welcome).await;
 
     let mut state = ConnState {
         user,
-        conn,
+        conn: id,
         bucket: TokenBucket::new(options.messages_per_sec),
-        seen: Seen::default(),
         watched: Vec::new(),
+        syncs: VecDeque::new(),
     };
     let expiry = deadline_at(session.expires_at);
     let mut idle = tokio::time::Instant::now() + options.idle_timeout;
@@ -271,64 +281,62 @@ async fn serve(
     let mut session_check = tokio::time::interval(options.session_check);
     session_check.reset();
 
-    let ending: Ending = loop {
+    let ending = loop {
+        if !state.syncs.is_empty() && !conn.outbox().syncing() {
+            state.start_next_sync(gateway, link).await;
+        }
         tokio::select! {
             biased;
-            // the writer sends this close itself, at once
-            _ = kill.requested() => break None,
-            _ = gateway.shutdown.cancelled() => break Some(close::GOING_AWAY),
+            close = conn.kill.requested() => break Ending::Killed(close),
+            _ = gateway.shutdown.cancelled() => break Ending::Server(Close::GoingAway),
             _ = sleep_until(expiry) => {
-                link.error(None, &TokenError::Expired).await;
-                break Some(close::TOKEN_EXPIRED);
+                link.error(None, &TokenError::Expired);
+                break Ending::Server(Close::TokenExpired);
             }
-            _ = sleep_until(idle) => break Some(close::IDLE),
+            _ = sleep_until(idle) => break Ending::Server(Close::Idle),
             _ = session_check.tick() => {
                 if let Err(err) = gateway.auth.authenticate(&session.token).await
                     && err.kind() != ErrorKind::Unavailable
                 {
-                    link.error(None, &err).await;
-                    break Some(auth_close(&err));
+                    link.error(None, &err);
+                    break Ending::Server(auth_close(&err));
                 }
             }
             _ = heartbeat.tick() => {
-                if let Err(err) = gateway.chat.heartbeat(user, conn).await {
+                if let Err(err) = gateway.chat.heartbeat(user, id).await {
                     tracing::warn!(error = %err, %user, "presence heartbeat failed");
                 }
             }
-            item = inbox.recv() => {
-                if let Some(item) = item {
-                    state.deliver(link, item).await;
-                }
-            }
+            _ = conn.synced.notified(), if !state.syncs.is_empty() => {}
             frame = stream.next() => {
                 idle = tokio::time::Instant::now() + options.idle_timeout;
                 match frame {
                     Some(Ok(Message::Text(text))) => {
-                        if let Some(code) = state.handle(gateway, link, &text).await {
-                            break Some(code);
+                        if let Some(close) = state.handle(gateway, link, &text).await {
+                            break Ending::Server(close);
                         }
                     }
                     Some(Ok(Message::Binary(_))) => {
                         metrics::counter!("ws_frames_in_total", "type" => "binary").increment(1);
                         let err = if state.bucket.try_take(Instant::now()) { FrameError::Binary } else { FrameError::RateLimited };
-                        link.error(None, &err).await;
+                        link.error(None, &err);
                     }
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                    Some(Ok(Message::Close(_))) | None => break None,
-                    Some(Err(err)) => break too_big(&err).then_some(close::TOO_BIG),
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
+                        metrics::counter!("ws_frames_in_total", "type" => "control").increment(1);
+                    }
+                    Some(Ok(Message::Close(_))) => break Ending::Client,
+                    Some(Err(err)) if too_big(&err) => break Ending::Server(Close::TooBig),
+                    Some(Err(_)) | None => break Ending::Lost,
                 }
             }
         }
     };
-    gateway.hub.unregister(user, conn, &state.watched);
-    tracing::info!(%user, connection = %conn, close = ?ending, "WebSocket closed");
-    if let Some(code) = ending {
-        metrics::counter!("ws_closed_total", "code" => code.to_string()).increment(1);
-        link.close_after_flush(code).await;
-    }
-    if let Err(err) = gateway.chat.disconnect(user, conn).await {
+    gateway.hub.unregister(user, id, &state.watched);
+    tracing::info!(%user, connection = %id, "WebSocket closed");
+    if let Err(err) = gateway.chat.disconnect(user, id).await {
         tracing::warn!(error = %err, %user, "presence not cleared for a closed connection");
     }
+    ending
 }
 
 /// Refused: the user holds the maximum of connections already.
@@ -346,89 +354,88 @@ impl Coded for TooManyConnections {
     }
 }
 
-/// Per-connection state of the read loop.
+/// A `sync` waiting for the one being replayed.
+struct PendingSync {
+    id: Option<String>,
+    cursors: HashMap<domain::chat::ConversationId, u64>,
+}
+
+/// Per-connection state of the reader.
 struct ConnState {
     user: UserId,
     conn: ConnectionId,
     bucket: TokenBucket,
-    seen: Seen,
     watched: Vec<UserId>,
+    /// Syncs asked for and not yet started (one replays at a time, in order).
+    syncs: VecDeque<PendingSync>,
 }
 
 impl ConnState {
-    /// Turns a hub item into a frame (dropping messages a replay already delivered).
-    async fn deliver(&mut self, link: &Link, item: Inbound) {
-        let frame = match item {
-            Inbound::Chat(event) => {
-                if let ChatEvent::Message { message } = event.as_ref()
-                    && !self.seen.first_time(&message.conversation, message.seq)
-                {
-                    return;
-                }
-                protocol::event(&event)
-            }
-            Inbound::Presence(event) => protocol::presence(&event),
-        };
-        link.send(frame).await;
+    /// Plans the oldest waiting sync and hands it to the outbox, which streams it.
+    async fn start_next_sync(&mut self, gateway: &Gateway, link: &Link) {
+        let Some(sync) = self.syncs.pop_front() else { return };
+        match gateway.chat.sync_plan(self.user, &sync.cursors).await {
+            Ok(plans) => link.conn.with_outbox(|o| o.begin_sync(sync.id, plans)),
+            Err(err) => self.report(link, sync.id.as_deref(), &err),
+        }
     }
 
-    /// Handles one text frame; returns a close code when the connection must end.
-    async fn handle(&mut self, gateway: &Gateway, link: &mut Link, text: &str) -> Option<u16> {
+    fn report(&self, link: &Link, id: Option<&str>, err: &ChatError) {
+        if matches!(err.kind(), ErrorKind::Unavailable | ErrorKind::Internal) {
+            tracing::warn!(error = %err, source = ?std::error::Error::source(err), user = %self.user, "chat operation failed");
+        }
+        link.error(id, err);
+    }
+
+    /// Handles one text frame; returns a close when the connection must end.
+    async fn handle(&mut self, gateway: &Gateway, link: &Link, text: &str) -> Option<Close> {
         let parsed = protocol::parse(text);
+        metrics::counter!("ws_frames_in_total", "type" => parsed.kind()).increment(1);
         let id = parsed.id.as_deref();
         if !matches!(parsed.frame, Ok(ClientFrame::Ping)) && !self.bucket.try_take(Instant::now()) {
             metrics::counter!("ws_rate_limited_total").increment(1);
-            link.error(id, &FrameError::RateLimited).await;
+            link.error(id, &FrameError::RateLimited);
             return None;
         }
         let frame = match parsed.frame {
             Ok(frame) => frame,
             Err(err) => {
-                metrics::counter!("ws_frames_in_total", "type" => "invalid").increment(1);
-                link.error(id, &err).await;
+                link.error(id, &err);
                 return None;
             }
         };
         let result: Result<(), ChatError> = match frame {
             ClientFrame::Ping => {
-                link.send(json!({"type": "pong", "id": id})).await;
+                link.send(ServerFrame::Pong { id });
                 Ok(())
             }
             ClientFrame::Auth { .. } => {
-                link.error(id, &FrameError::AlreadyAuthenticated).await;
+                link.error(id, &FrameError::AlreadyAuthenticated);
                 Ok(())
             }
-            ClientFrame::Send(input) => {
-                metrics::counter!("ws_frames_in_total", "type" => "send").increment(1);
-                match gateway.chat.send(self.user, Some(self.conn), input).await {
-                    Ok(outcome) => {
-                        metrics::counter!("ws_messages_total").increment(1);
-                        link.send(protocol::ack(id, &outcome)).await;
-                        Ok(())
+            ClientFrame::Send(input) => match gateway.chat.send(self.user, Some(self.conn), input).await {
+                Ok(outcome) => {
+                    metrics::counter!("ws_messages_total").increment(1);
+                    let frame = ServerFrame::ack(id, &outcome).encode();
+                    let m = &outcome.message;
+                    if link.conn.with_outbox(|o| o.ack(m.conversation, m.seq, frame)).is_err() {
+                        link.conn.slow();
                     }
-                    Err(err) => Err(err),
-                }
-            }
-            ClientFrame::Sync { cursors } => match gateway.chat.sync(self.user, &cursors).await {
-                Ok(conversations) => {
-                    for c in &conversations {
-                        let name = c.conversation.to_string();
-                        for m in &c.messages {
-                            let view = application::chat::events::MessageView::from(m);
-                            link.send(protocol::message(&view)).await;
-                        }
-                        self.seen.raise_floor(&name, c.last_seq);
-                    }
-                    link.send(protocol::synced(id, &conversations)).await;
                     Ok(())
                 }
                 Err(err) => Err(err),
             },
+            ClientFrame::Sync { cursors } => {
+                self.syncs.push_back(PendingSync { id: parsed.id.clone(), cursors });
+                if !link.conn.outbox().syncing() {
+                    self.start_next_sync(gateway, link).await;
+                }
+                Ok(())
+            }
             ClientFrame::Read { conversation, seq } => {
                 match gateway.chat.read(self.user, Some(self.conn), conversation, seq).await {
                     Ok(mark) => {
-                        let frame = json!({"type": "read_ack", "id": id, "conversation": conversation.to_string(), "seq": mark.last_read_seq});
-                        link.send(frame).await;
+                        link.send(ServerFrame::ReadAck { id, conversation, seq: mark.last_read_seq });
                         Ok(())
                     }
                     Err(err) => Err(err),
@@ -439,7 +446,7 @@ impl ConnState {
                 Ok(online) => {
                     gateway.hub.watch(self.user, self.conn, &self.watched, &users);
                     self.watched = users;
-                    link.send(json!({"type": "presence_state", "id": id, "online": online})).await;
+                    link.send(ServerFrame::PresenceState { id, online: &online });
                     Ok(())
                 }
                 Err(err) => Err(err),
@@ -448,11 +455,8 @@ impl ConnState {
         match result {
             Ok(()) => None,
             Err(err) => {
-                if matches!(err.kind(), ErrorKind::Unavailable | ErrorKind::Internal) {
-                    tracing::warn!(error = %err, source = ?std::error::Error::source(&err), user = %self.user, "chat operation failed");
-                }
-                link.error(id, &err).await;
-                matches!(err, ChatError::SenderDisabled).then_some(close::REVOKED)
+                self.report(link, id, &err);
+                matches!(err, ChatError::SenderDisabled).then_some(Close::Revoked)
             }
         }
     }
@@ -464,10 +468,10 @@ mod tests {
 
     #[test]
     fn authentication_failures_map_to_their_documented_close_codes() {
-        assert_eq!(auth_close(&AuthError::Token(TokenError::Expired)), close::TOKEN_EXPIRED);
-        assert_eq!(auth_close(&AuthError::Token(TokenError::Revoked)), close::REVOKED);
-        assert_eq!(auth_close(&AuthError::Token(TokenError::Invalid)), close::UNAUTHENTICATED);
-        assert_eq!(auth_close(&AuthError::Token(TokenError::Missing)), close::UNAUTHENTICATED);
-        assert_eq!(auth_close(&AuthError::Token(TokenError::WrongPurpose)), close::UNAUTHENTICATED);
+        assert_eq!(auth_close(&AuthError::Token(TokenError::Expired)), Close::TokenExpired);
+        assert_eq!(auth_close(&AuthError::Token(TokenError::Revoked)), Close::Revoked);
+        assert_eq!(auth_close(&AuthError::Token(TokenError::Invalid)), Close::Unauthenticated);
+        assert_eq!(auth_close(&AuthError::Token(TokenError::Missing)), Close::Unauthenticated);
+        assert_eq!(auth_close(&AuthError::Token(TokenError::WrongPurpose)), Close::Unauthenticated);
     }
 }

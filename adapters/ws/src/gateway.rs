@@ -25,8 +25,9 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    /// Builds the gateway and subscribes its hub to the chat topics of the bus. `shutdown` is the
-    /// lifecycle token: when cancelled, every socket flushes what it owes and closes with 1001.
+    /// Builds the gateway and subscribes its hub to the chat topics of the bus. `shutdown` starts the
+    /// drain when cancelled (by [`Gateway::begin_drain`] or the lifecycle): every socket flushes what it
+    /// owes and closes with 1001, and new upgrades are refused with 503 `ws.shutting_down`.
     pub async fn new(
         chat: Arc<ChatService>,
         auth: Arc<AuthService>,
@@ -68,6 +69,37 @@ impl Gateway {
         }
     }
 
+    /// Starts the drain: sockets close with 1001 after flushing, upgrades get 503. The HTTP listener keeps
+    /// serving meanwhile, so a client (or a load balancer) sees the refusal instead of a closed port.
+    pub fn begin_drain(&self) {
+        self.shutdown.cancel();
+    }
+
+    /// Waits (up to `bound`) until every socket closed.
+    pub async fn wait_drained(&self, bound: Duration) {
+        if tokio::time::timeout(bound, self.hub.wait_empty()).await.is_err() {
+            tracing::warn!(left = self.hub.connections(), "WebSocket connections still open after the drain bound");
+        }
+    }
+
+    /// Background loop: every half seq lease, finishes sends whose instance died after storing a message
+    /// and before publishing it (see `ChatService::complete_abandoned`). Returns on shutdown.
+    pub async fn complete_abandoned_sends(self: Arc<Self>) {
+        let every = (self.chat.options().seq_lease / 2).max(Duration::from_millis(100));
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = self.shutdown.cancelled() => return,
+                _ = tick.tick() => {
+                    if let Err(err) = self.chat.complete_abandoned().await {
+                        tracing::debug!(error = %err, "abandoned-send sweep failed; next round retries");
+                    }
+                }
+            }
+        }
+    }
+
     /// Background loop: every heartbeat, drops connections whose instance stopped refreshing them, so a
     /// crashed instance's users go offline within one presence TTL. Returns on shutdown.
     pub async fn sweep_presence(self: Arc<Self>) {
@@ -91,8 +123,6 @@ impl Gateway {
     /// socket has flushed and closed with 1001.
     pub async fn drain(self: Arc<Self>, bound: Duration) {
         self.shutdown.cancelled().await;
-        if tokio::time::timeout(bound, self.hub.wait_empty()).await.is_err() {
-            tracing::warn!(left = self.hub.connections(), "WebSocket connections still open after the drain bound");
-        }
+        self.wait_drained(bound).await;
     }
 }

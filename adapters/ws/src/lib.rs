@@ -10,16 +10,25 @@ mod connection;
 mod endpoint;
 mod gateway;
 mod hub;
+#[cfg(test)]
+mod model_tests;
 mod options;
+mod outbox;
 mod protocol;
 mod rate;
-mod seen;
+mod writer;
 
 pub use endpoint::{SUBPROTOCOL, endpoint};
 pub use gateway::Gateway;
 pub use options::WsOptions;
 
-/// The close codes, public so tests and clients can name them.
+/// The close codes, as a type and as numbers, public so tests and clients can name them.
+pub use close::Close;
+
+/// The close codes as numbers.
 pub mod close_codes {
-    pub use crate::close::*;
+    pub use crate::close::{
+        GOING_AWAY, IDLE, INTERNAL, REVOKED, TOKEN_EXPIRED, TOO_BIG, TOO_MANY_CONNECTIONS, TRY_AGAIN_LATER,
+        UNAUTHENTICATED,
+    };
 }

@@ -14,7 +14,9 @@ pub struct WsOptions {
     pub messages_per_sec: u32,
     /// Live connections per user on this instance.
     pub max_connections_per_user: u32,
-    /// Frames waiting for one client before it is closed as a slow consumer (1013).
+    /// Frames that cannot be re-read from storage (replies, read marks, presence, pushes) waiting for one
+    /// client before it is closed as a slow consumer (1013). Four times as many live messages are held
+    /// in memory; beyond that they are re-read from storage when the client catches up.
     pub outbound_queue: usize,
     /// Nothing received for this long closes with 4008.
     pub idle_timeout: Duration,
@@ -24,6 +26,9 @@ pub struct WsOptions {
     pub heartbeat: Duration,
     /// How often the session behind the token is re-checked.
     pub session_check: Duration,
+    /// How long a connection waits for a seq missing from its live stream (it may be on its way) before
+    /// reading it from storage.
+    pub gap_grace: Duration,
 }
 
 impl Default for WsOptions {
@@ -38,6 +43,7 @@ impl Default for WsOptions {
             auth_timeout: Duration::from_secs(10),
             heartbeat: Duration::from_secs(20),
             session_check: Duration::from_secs(30),
+            gap_grace: Duration::from_millis(100),
         }
     }
 }

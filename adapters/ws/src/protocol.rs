@@ -2,14 +2,16 @@
 //! building server frames. Tokens never leave this module except into the auth call.
 
 use application::chat::events::{ChatEvent, MessageView, PresenceEvent};
-use application::chat::{SendInput, SendOutcome, SyncedConversation, Target};
+use application::chat::{SendInput, SendOutcome, SyncPlan, Target};
+use chrono::{DateTime, Utc};
 use domain::chat::{ConversationId, GroupId, MessageKind};
 use domain::ids::UserId;
 use domain::{Coded, ErrorKind, ValidationError, Violation};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
 
 /// Longest frame `id` echoed back.
 const MAX_FRAME_ID: usize = 64;
@@ -123,6 +125,22 @@ pub struct Parsed {
     pub frame: Result<ClientFrame, FrameError>,
 }
 
+impl Parsed {
+    /// The frame's type as a metrics label (`invalid` for a refused frame).
+    pub fn kind(&self) -> &'static str {
+        match &self.frame {
+            Ok(ClientFrame::Auth { .. }) => "auth",
+            Ok(ClientFrame::Send(_)) => "send",
+            Ok(ClientFrame::Sync { .. }) => "sync",
+            Ok(ClientFrame::Read { .. }) => "read",
+            Ok(ClientFrame::Typing { .. }) => "typing",
+            Ok(ClientFrame::Presence { .. }) => "presence",
+            Ok(ClientFrame::Ping) => "ping",
+            Err(_) => "invalid",
+        }
+    }
+}
+
 fn field<T: DeserializeOwned>(value: Value) -> Result<T, FrameError> {
     serde_json::from_value(value).map_err(|e| FrameError::InvalidFrame(e.to_string()))
 }
@@ -222,7 +240,7 @@ pub fn parse(text: &str) -> Parsed {
             .and_then(|t| Ok(ClientFrame::Typing { conversation: conversation(&t.conversation)? })),
         Some("presence") => field::<PresenceRaw>(value).and_then(|p| {
             if p.users.len() > MAX_WATCHED {
-                return Err(ValidationError::new("users", Violation::TooLong { max: MAX_WATCHED }).into());
+                return Err(ValidationError::new("users", Violation::TooMany { max: MAX_WATCHED }).into());
             }
             Ok(ClientFrame::Presence { users: p.users })
         }),
@@ -232,65 +250,196 @@ pub fn parse(text: &str) -> Parsed {
     Parsed { id, frame }
 }
 
-/// `error`: code, localized message, the offending frame's id.
-pub fn error(id: Option<&str>, code: &str, message: &str) -> Value {
-    json!({"type": "error", "id": id, "code": code, "message": message})
+/// An encoded server frame: JSON text built once and shared by every connection it goes to.
+pub type Frame = std::sync::Arc<str>;
+
+fn conversation_str<S: serde::Serializer>(c: &ConversationId, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(c)
 }
 
-/// `ack` of a stored send.
-pub fn ack(id: Option<&str>, outcome: &SendOutcome) -> Value {
-    let m = &outcome.message;
-    json!({
-        "type": "ack", "id": id,
-        "client_msg_id": m.client_id.as_ref().map(|c| c.as_str()),
-        "message_id": m.id.0, "conversation": m.conversation.to_string(), "seq": m.seq,
-        "created_at": m.created_at, "duplicate": outcome.duplicate,
-    })
+/// The limits reported in `welcome`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Limits {
+    /// Largest frame read.
+    pub max_frame_bytes: usize,
+    /// Largest serialized `send` body.
+    pub max_body_bytes: usize,
+    /// Frames per second.
+    pub messages_per_sec: u32,
+    /// Connections per user.
+    pub max_connections_per_user: u32,
 }
 
-/// `message` frame.
-pub fn message(view: &MessageView) -> Value {
-    let mut value = serde_json::to_value(view).unwrap_or(Value::Null);
-    if let Value::Object(o) = &mut value {
-        o.insert("type".into(), Value::String("message".into()));
+/// Every frame the server sends (docs/ws-protocol.md, "Frames from the server"), in one place, so the wire
+/// shape and the code that builds it cannot drift apart.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame<'a> {
+    /// Authenticated.
+    Welcome {
+        /// Who.
+        user_id: UserId,
+        /// This connection.
+        connection_id: Uuid,
+        /// When the token (and so the connection) expires.
+        token_expires_at: DateTime<Utc>,
+        /// How often to ping.
+        heartbeat_secs: u64,
+        /// Silence that closes the connection.
+        idle_timeout_secs: u64,
+        /// The connection's limits.
+        limits: Limits,
+    },
+    /// A send is stored.
+    Ack {
+        /// The send frame's id.
+        id: Option<&'a str>,
+        /// The client's message id.
+        client_msg_id: Option<&'a str>,
+        /// Server id of the stored message.
+        message_id: Uuid,
+        /// Its conversation.
+        #[serde(serialize_with = "conversation_str")]
+        conversation: ConversationId,
+        /// Its seq.
+        seq: u64,
+        /// When it was stored.
+        created_at: DateTime<Utc>,
+        /// A retry of an earlier send.
+        duplicate: bool,
+    },
+    /// A message, live or replayed.
+    Message(&'a MessageView),
+    /// The end of a `sync` replay.
+    Synced {
+        /// The sync frame's id.
+        id: Option<&'a str>,
+        /// Highest seq replayed per conversation.
+        conversations: BTreeMap<String, u64>,
+        /// Conversations with more to replay.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        more: Vec<String>,
+    },
+    /// A read mark is stored.
+    ReadAck {
+        /// The read frame's id.
+        id: Option<&'a str>,
+        /// The conversation.
+        #[serde(serialize_with = "conversation_str")]
+        conversation: ConversationId,
+        /// The stored position.
+        seq: u64,
+    },
+    /// Someone's read position moved.
+    Read {
+        /// The conversation.
+        #[serde(serialize_with = "conversation_str")]
+        conversation: ConversationId,
+        /// Who read.
+        user_id: UserId,
+        /// Up to where.
+        seq: u64,
+    },
+    /// Someone types.
+    Typing {
+        /// The conversation.
+        #[serde(serialize_with = "conversation_str")]
+        conversation: ConversationId,
+        /// Who.
+        user_id: UserId,
+    },
+    /// The answer to `presence`.
+    PresenceState {
+        /// The presence frame's id.
+        id: Option<&'a str>,
+        /// Watched users online now.
+        online: &'a [UserId],
+    },
+    /// A watched user came online or went offline.
+    Presence {
+        /// Who.
+        user_id: UserId,
+        /// `online` or `offline`.
+        status: &'static str,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A notice not stored in a conversation.
+    Push {
+        /// Its id.
+        message_id: Uuid,
+        /// `user` or `online`.
+        scope: &'a str,
+        /// The text.
+        text: &'a str,
+        /// When.
+        created_at: DateTime<Utc>,
+    },
+    /// The answer to `ping`.
+    Pong {
+        /// The ping frame's id.
+        id: Option<&'a str>,
+    },
+    /// A frame was refused.
+    Error {
+        /// The offending frame's id.
+        id: Option<&'a str>,
+        /// Stable code.
+        code: &'a str,
+        /// Localized message.
+        message: &'a str,
+    },
+}
+
+impl ServerFrame<'_> {
+    /// The frame as JSON text.
+    pub fn encode(&self) -> Frame {
+        // Every field serializes (strings, numbers, ids, times, JSON bodies), so this cannot fail.
+        serde_json::to_string(self).unwrap_or_default().into()
     }
-    value
-}
 
-/// `synced` frame closing a replay.
-pub fn synced(id: Option<&str>, conversations: &[SyncedConversation]) -> Value {
-    let last: Map<String, Value> =
-        conversations.iter().map(|c| (c.conversation.to_string(), Value::from(c.last_seq))).collect();
-    let more: Vec<String> = conversations.iter().filter(|c| c.more).map(|c| c.conversation.to_string()).collect();
-    let mut frame = json!({"type": "synced", "id": id, "conversations": last});
-    if !more.is_empty() {
-        frame["more"] = json!(more);
-    }
-    frame
-}
-
-/// Frame for a routed chat event.
-pub fn event(event: &ChatEvent) -> Value {
-    match event {
-        ChatEvent::Message { message: m } => message(m),
-        ChatEvent::Read { conversation, user_id, seq } => {
-            json!({"type": "read", "conversation": conversation, "user_id": user_id, "seq": seq})
+    /// The `ack` of a stored send.
+    pub fn ack<'a>(id: Option<&'a str>, outcome: &'a SendOutcome) -> ServerFrame<'a> {
+        let m = &outcome.message;
+        ServerFrame::Ack {
+            id,
+            client_msg_id: m.client_id.as_ref().map(|c| c.as_str()),
+            message_id: m.id.0,
+            conversation: m.conversation,
+            seq: m.seq,
+            created_at: m.created_at,
+            duplicate: outcome.duplicate,
         }
-        ChatEvent::Typing { conversation, user_id } => {
-            json!({"type": "typing", "conversation": conversation, "user_id": user_id})
-        }
-        ChatEvent::Push { message_id, scope, text, created_at } => json!({
-            "type": "push", "message_id": message_id, "scope": scope, "text": text, "created_at": created_at,
-        }),
     }
-}
 
-/// Frame for a presence change.
-pub fn presence(event: &PresenceEvent) -> Value {
-    json!({
-        "type": "presence", "user_id": event.user_id,
-        "status": if event.online { "online" } else { "offline" }, "at": event.at,
-    })
+    /// The `synced` frame closing a replay.
+    pub fn synced<'a>(id: Option<&'a str>, plans: &[SyncPlan]) -> ServerFrame<'a> {
+        let conversations = plans.iter().map(|p| (p.conversation.to_string(), p.until)).collect();
+        let more = plans.iter().filter(|p| p.more).map(|p| p.conversation.to_string()).collect();
+        ServerFrame::Synced { id, conversations, more }
+    }
+
+    /// The frame of a routed chat event.
+    pub fn event(event: &ChatEvent) -> ServerFrame<'_> {
+        match event {
+            ChatEvent::Message { message } => ServerFrame::Message(message),
+            ChatEvent::Read { conversation, user_id, seq } => {
+                ServerFrame::Read { conversation: *conversation, user_id: *user_id, seq: *seq }
+            }
+            ChatEvent::Typing { conversation, user_id } => {
+                ServerFrame::Typing { conversation: *conversation, user_id: *user_id }
+            }
+            ChatEvent::Push { message_id, scope, text, created_at } => {
+                ServerFrame::Push { message_id: *message_id, scope, text, created_at: *created_at }
+            }
+        }
+    }
+
+    /// The frame of a presence change.
+    pub fn presence(event: &PresenceEvent) -> ServerFrame<'static> {
+        let status = if event.online { "online" } else { "offline" };
+        ServerFrame::Presence { user_id: event.user_id, status, at: event.at }
+    }
 }
 
 #[cfg(test)]
@@ -325,6 +474,39 @@ mod tests {
     }
 
     #[test]
+    fn server_frames_keep_their_documented_shape() {
+        let conversation = ConversationId::Group(GroupId::new());
+        let frame: Value = serde_json::from_str(&ServerFrame::Pong { id: None }.encode()).unwrap();
+        assert_eq!(frame, serde_json::json!({"type": "pong", "id": null}));
+        let frame: Value =
+            serde_json::from_str(&ServerFrame::ReadAck { id: Some("r1"), conversation, seq: 4 }.encode()).unwrap();
+        assert_eq!(
+            frame,
+            serde_json::json!({"type": "read_ack", "id": "r1", "conversation": conversation.to_string(), "seq": 4})
+        );
+        let view = MessageView {
+            message_id: Uuid::now_v7(),
+            conversation,
+            seq: 3,
+            sender_id: None,
+            client_msg_id: None,
+            kind: MessageKind::System,
+            body: Value::String("hi".into()),
+            created_at: Utc::now(),
+        };
+        let frame: Value = serde_json::from_str(&ServerFrame::Message(&view).encode()).unwrap();
+        assert_eq!((frame["type"].as_str(), frame["seq"].as_u64()), (Some("message"), Some(3)));
+        assert_eq!(frame["conversation"], conversation.to_string());
+        let plan = SyncPlan { conversation, after: 0, until: 9, more: true };
+        let frame: Value = serde_json::from_str(&ServerFrame::synced(Some("s"), &[plan]).encode()).unwrap();
+        assert_eq!(frame["conversations"][conversation.to_string()], 9);
+        assert_eq!(frame["more"], serde_json::json!([conversation.to_string()]));
+        let plan = SyncPlan { more: false, ..plan };
+        let frame: Value = serde_json::from_str(&ServerFrame::synced(None, &[plan]).encode()).unwrap();
+        assert!(frame.get("more").is_none(), "`more` only when something is left");
+    }
+
+    #[test]
     fn good_frames_parse() {
         let p = parse(r#"{"id":"k","type":"ping"}"#);
         assert_eq!((p.id.as_deref(), p.frame), (Some("k"), Ok(ClientFrame::Ping)));
@@ -333,7 +515,7 @@ mod tests {
         );
         match p.frame {
             Ok(ClientFrame::Send(input)) => {
-                assert_eq!((input.kind, input.body), (MessageKind::Custom, json!({"a": 1})));
+                assert_eq!((input.kind, input.body), (MessageKind::Custom, serde_json::json!({"a": 1})));
             }
             other => panic!("{other:?}"),
         }

@@ -1,12 +1,13 @@
 use super::{AdminError, AdminStats};
+use crate::audit::AuditRecorder;
 use crate::auth::Principal;
 use crate::auth::ProfileCache;
 use crate::context::{Actor, RequestMeta};
 use crate::error::Forbidden;
 use chrono::{Duration, TimeZone, Utc};
-use domain::audit::{AuditEntry, AuditLog, AuditQuery};
+use domain::audit::{AuditAction, AuditEntry, AuditLog, AuditQuery, AuditTarget};
 use domain::clock::Clock;
-use domain::ids::{AuditId, UserId};
+use domain::ids::UserId;
 use domain::page::Page;
 use domain::session::SessionStore;
 use domain::settings::Settings;
@@ -45,6 +46,7 @@ pub struct AdminService {
     sessions: Arc<dyn SessionStore>,
     hasher: Arc<dyn PasswordHasher>,
     audit: Arc<dyn AuditLog>,
+    recorder: AuditRecorder,
     clock: Arc<dyn Clock>,
     /// The profiles `GET /users/me` shows, told of every change made here.
     profiles: Option<Arc<ProfileCache>>,
@@ -77,7 +79,8 @@ impl AdminService {
         audit: Arc<dyn AuditLog>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { users, sessions, hasher, audit, clock, profiles: None }
+        let recorder = AuditRecorder::new(audit.clone(), clock.clone());
+        Self { users, sessions, hasher, audit, recorder, clock, profiles: None }
     }
 
     /// Tells `profiles` (shared with `AuthService`) of every change made here to a user.
@@ -107,26 +110,12 @@ impl AdminService {
         &self,
         actor: &Actor,
         meta: &RequestMeta,
-        action: &str,
+        action: AuditAction,
         target: &User,
         before: Option<Value>,
         after: Option<Value>,
     ) {
-        let entry = AuditEntry {
-            id: AuditId::new(),
-            actor_id: (!actor.is_system()).then_some(actor.id),
-            actor_name: actor.username.clone(),
-            action: action.to_owned(),
-            target: format!("user:{}", target.id),
-            before,
-            after,
-            request_id: meta.request_id.clone(),
-            ip: meta.ip.clone(),
-            at: self.clock.now(),
-        };
-        if let Err(err) = self.audit.append(&entry).await {
-            tracing::error!(error = %err, ?entry, "audit entry could not be stored");
-        }
+        self.recorder.record(actor, meta, action, AuditTarget::User(target.id), before, after).await;
     }
 
     /// Creates the first super admin (the `exchange init-admin` command). Idempotent: if an active super
@@ -210,7 +199,7 @@ impl AdminService {
             deleted_at: None,
         };
         self.users.create(&user).await?;
-        self.record(actor, meta, "user.create", &user, None, Some(user_snapshot(&user))).await;
+        self.record(actor, meta, AuditAction::UserCreate, &user, None, Some(user_snapshot(&user))).await;
         Ok(user)
     }
 
@@ -219,7 +208,7 @@ impl AdminService {
         &self,
         actor: &Actor,
         id: UserId,
-        action: &str,
+        action: AuditAction,
         meta: &RequestMeta,
         revoke_sessions: bool,
         change: impl FnOnce(&mut User) -> Result<(), AdminError>,
@@ -257,7 +246,7 @@ impl AdminService {
         if role.is_admin() && actor.role != Role::SuperAdmin {
             return Err(AdminError::SuperAdminRequired);
         }
-        self.modify(actor, id, "user.role", meta, false, |user| {
+        self.modify(actor, id, AuditAction::UserRole, meta, false, |user| {
             user.role = role;
             Ok(())
         })
@@ -276,8 +265,8 @@ impl AdminService {
             return Err(AdminError::SelfTarget);
         }
         let action = match status {
-            UserStatus::Active => "user.enable",
-            UserStatus::Disabled => "user.disable",
+            UserStatus::Active => AuditAction::UserEnable,
+            UserStatus::Disabled => AuditAction::UserDisable,
         };
         self.modify(actor, id, action, meta, status == UserStatus::Disabled, |user| {
             user.status = status;
@@ -293,7 +282,7 @@ impl AdminService {
             return Err(AdminError::SelfTarget);
         }
         let now = self.clock.now();
-        self.modify(actor, id, "user.delete", meta, true, |user| {
+        self.modify(actor, id, AuditAction::UserDelete, meta, true, |user| {
             if user.deleted_at.is_some() {
                 return Err(AdminError::AlreadyDeleted);
             }
@@ -305,7 +294,7 @@ impl AdminService {
 
     /// Brings a soft-deleted account back.
     pub async fn restore(&self, actor: &Actor, id: UserId, meta: &RequestMeta) -> Result<User, AdminError> {
-        self.modify(actor, id, "user.restore", meta, false, |user| {
+        self.modify(actor, id, AuditAction::UserRestore, meta, false, |user| {
             if user.deleted_at.is_none() {
                 return Err(AdminError::NotDeleted);
             }
@@ -332,7 +321,7 @@ impl AdminService {
         }
         let password = Password::parse(password, &[target.username.as_str(), target.email.as_str()])?;
         let hash = self.hasher.hash(&password).await?;
-        self.modify(actor, id, "user.reset_password", meta, true, |user| {
+        self.modify(actor, id, AuditAction::UserResetPassword, meta, true, |user| {
             user.password_hash = hash;
             Ok(())
         })

@@ -1,5 +1,6 @@
-//! What travels on the event bus between instances for chat: one topic for routed deliveries, one for
-//! presence changes, one for broadcasts. Serialized as JSON; bodies are the stored ones, never tokens.
+//! What travels on the event bus between instances for chat, and its one codec: a topic for routed
+//! deliveries, one for presence changes, one for broadcasts. JSON on the wire (bodies are the stored ones,
+//! never tokens); typed on both sides, so no adapter parses or builds these payloads by hand.
 //!
 //! Routing (one topic, recipients listed) instead of one topic per user: a group message is one publish
 //! whatever the group size, and an instance subscribes three topics instead of one per connected user.
@@ -7,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use domain::chat::{ConversationId, Message, MessageKind};
 use domain::ids::UserId;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -18,13 +20,29 @@ pub const PRESENCE_TOPIC: &str = "chat.presence";
 /// Topic of pushes to everyone online.
 pub const BROADCAST_TOPIC: &str = "chat.broadcast";
 
+/// Conversation ids travel as their wire string (`d:..:..`, `g:..`).
+mod conversation_id {
+    use domain::chat::ConversationId;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(id: &ConversationId, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(id)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ConversationId, D::Error> {
+        let raw = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        raw.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// A stored message as clients see it (the `message` frame without its `type`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageView {
     /// Server id.
     pub message_id: Uuid,
-    /// Conversation id string (`d:..:..` or `g:..`).
-    pub conversation: String,
+    /// The conversation.
+    #[serde(with = "conversation_id")]
+    pub conversation: ConversationId,
     /// Position in the conversation.
     pub seq: u64,
     /// Sender; `None` for system messages.
@@ -43,7 +61,7 @@ impl From<&Message> for MessageView {
     fn from(m: &Message) -> Self {
         Self {
             message_id: m.id.0,
-            conversation: m.conversation.to_string(),
+            conversation: m.conversation,
             seq: m.seq,
             sender_id: m.sender,
             client_msg_id: m.client_id.as_ref().map(|c| c.as_str().to_owned()),
@@ -51,13 +69,6 @@ impl From<&Message> for MessageView {
             body: if m.recalled_at.is_some() { Value::Null } else { m.body.to_json() },
             created_at: m.created_at,
         }
-    }
-}
-
-impl MessageView {
-    /// The conversation, parsed back.
-    pub fn conversation_id(&self) -> Option<ConversationId> {
-        self.conversation.parse().ok()
     }
 }
 
@@ -72,8 +83,9 @@ pub enum ChatEvent {
     },
     /// Someone's read position moved.
     Read {
-        /// Conversation id string.
-        conversation: String,
+        /// The conversation.
+        #[serde(with = "conversation_id")]
+        conversation: ConversationId,
         /// Who read.
         user_id: UserId,
         /// Up to which seq.
@@ -81,8 +93,9 @@ pub enum ChatEvent {
     },
     /// Someone is typing.
     Typing {
-        /// Conversation id string.
-        conversation: String,
+        /// The conversation.
+        #[serde(with = "conversation_id")]
+        conversation: ConversationId,
         /// Who types.
         user_id: UserId,
     },
@@ -120,4 +133,49 @@ pub struct PresenceEvent {
     pub online: bool,
     /// When.
     pub at: DateTime<Utc>,
+}
+
+/// A bus payload that is not one of ours (another version, or corruption); the event is dropped.
+#[derive(Debug, thiserror::Error)]
+#[error("undecodable chat event: {0}")]
+pub struct DecodeError(#[from] serde_json::Error);
+
+/// The bus codec of the chat topics: every payload is encoded and decoded here only.
+pub trait BusCodec: Serialize + DeserializeOwned {
+    /// The payload to publish.
+    fn encode(&self) -> Vec<u8> {
+        // Serializing these types cannot fail: every field is a string, number, bool, map or list.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// A received payload.
+    fn decode(payload: &[u8]) -> Result<Self, DecodeError> {
+        Ok(serde_json::from_slice(payload)?)
+    }
+}
+
+impl BusCodec for Delivery {}
+impl BusCodec for PresenceEvent {}
+impl BusCodec for ChatEvent {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::chat::GroupId;
+
+    #[test]
+    fn a_delivery_round_trips_with_its_conversation_as_the_wire_string() {
+        let conversation = ConversationId::Group(GroupId::new());
+        let delivery = Delivery {
+            recipients: vec![UserId::new()],
+            origin: None,
+            event: ChatEvent::Read { conversation, user_id: UserId::new(), seq: 7 },
+        };
+        let bytes = delivery.encode();
+        let raw: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(raw["event"]["conversation"], conversation.to_string());
+        assert_eq!(Delivery::decode(&bytes).unwrap(), delivery);
+        let bad = br#"{"recipients":[],"origin":null,"event":{"event":"read","conversation":"x:1","user_id":"00000000-0000-7000-8000-000000000001","seq":1}}"#;
+        assert!(Delivery::decode(bad).is_err(), "a malformed conversation id is refused");
+    }
 }

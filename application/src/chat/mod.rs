@@ -7,11 +7,14 @@
 mod error;
 pub mod events;
 mod push;
+mod sequencing;
 mod service;
+mod sync;
 
 pub use error::ChatError;
 pub use push::{PushOutcome, PushScope};
-pub use service::{ChatOptions, ChatPorts, ChatService, ReadMark, SendInput, SendOutcome, SyncedConversation, Target};
+pub use service::{ChatOptions, ChatPorts, ChatService, ReadMark, SendInput, SendOutcome, Target};
+pub use sync::SyncPlan;
 
 #[cfg(test)]
 mod tests;

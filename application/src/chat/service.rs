@@ -1,25 +1,23 @@
-//! ChatService: send, sync, read, typing and presence for the WebSocket gateway, over the chat ports.
+//! ChatService: send, read, typing and presence for the WebSocket gateway, over the chat ports. How a send
+//! gets its seq and reaches the bus in seq order is in `sequencing`; catch-up from storage is in `sync`.
 //!
-//! Sends follow the sequence protocol of `domain::chat`: reserve a seq, store the message durably, commit
-//! the seq, and only then ack and publish. A retried client message id finds the stored message and is
-//! acked again with the same seq, never stored or delivered twice. Delivery over the bus is at most once;
-//! `sync` (replay from storage after a cursor) is what makes a client's stream complete.
+//! A retried client message id finds the stored message and is acked again with the same seq, never stored
+//! twice; it is published again too (gateways drop a seq they delivered), so a message whose first sender
+//! died before announcing it still reaches everyone live.
 
 use super::error::ChatError;
-use super::events::{ChatEvent, DELIVERY_TOPIC, Delivery, MessageView, PRESENCE_TOPIC, PresenceEvent};
+use super::events::{BusCodec, ChatEvent, DELIVERY_TOPIC, Delivery, MessageView, PRESENCE_TOPIC, PresenceEvent};
 use crate::conversations::can_access;
 use domain::audit::AuditLog;
 use domain::bus::EventBus;
 use domain::chat::{
-    ClientMsgId, ConnectionId, ConversationId, ConversationStore, GroupId, GroupStore, HistoryQuery, MAX_HISTORY_LIMIT,
-    Message, MessageBody, MessageId, MessageKind, MessageStore, MessageStoreError, PresenceChange, PresenceStore,
-    SequenceAllocator,
+    ClientMsgId, ConnectionId, ConversationId, ConversationStore, GroupId, GroupStore, Message, MessageBody,
+    MessageKind, MessageStore, PresenceChange, PresenceStore, SequenceAllocator,
 };
-use domain::clock::Clock;
+use domain::clock::{Clock, Timer};
 use domain::ids::UserId;
 use domain::user::UserRepository;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,7 +30,8 @@ pub struct ChatOptions {
     pub sync_max_messages: u32,
     /// How long a connection stays present without a heartbeat.
     pub presence_ttl: Duration,
-    /// Lease of a seq reservation (a crashed sender's seq is reusable after it).
+    /// Lease of a seq reservation: a crashed sender's conversation is taken over after at most this long.
+    /// A live sender renews it every third of it while its store write runs.
     pub seq_lease: Duration,
     /// How long a send waits for a busy conversation's seq.
     pub seq_wait: Duration,
@@ -44,7 +43,7 @@ impl Default for ChatOptions {
             max_body_bytes: 16 * 1024,
             sync_max_messages: 1000,
             presence_ttl: Duration::from_secs(60),
-            seq_lease: Duration::from_secs(10),
+            seq_lease: Duration::from_millis(600),
             seq_wait: Duration::from_secs(5),
         }
     }
@@ -93,19 +92,6 @@ pub struct SendOutcome {
     pub duplicate: bool,
 }
 
-/// Replay of one conversation for `sync`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SyncedConversation {
-    /// The conversation.
-    pub conversation: ConversationId,
-    /// Messages after the cursor, ascending by seq.
-    pub messages: Vec<Message>,
-    /// Highest seq delivered (or the cursor if nothing was newer).
-    pub last_seq: u64,
-    /// More messages remain beyond `sync_max_messages`.
-    pub more: bool,
-}
-
 /// A stored message with the client id of a send: the sender's own retry, or a clash with another
 /// participant's id (client ids are unique per conversation, so clients should use UUIDs).
 fn own_retry(existing: Message, sender: UserId) -> Result<SendOutcome, ChatError> {
@@ -116,21 +102,19 @@ fn own_retry(existing: Message, sender: UserId) -> Result<SendOutcome, ChatError
     }
 }
 
-/// How many sends a reservation may be retried after finding its seq stored by a crashed holder.
-const SEQ_RETRIES: usize = 3;
-
 /// The chat use cases.
 pub struct ChatService {
     users: Arc<dyn UserRepository>,
     groups: Arc<dyn GroupStore>,
     conversations: Arc<dyn ConversationStore>,
-    messages: Arc<dyn MessageStore>,
-    sequences: Arc<dyn SequenceAllocator>,
+    pub(super) messages: Arc<dyn MessageStore>,
+    pub(super) sequences: Arc<dyn SequenceAllocator>,
     presence: Arc<dyn PresenceStore>,
     bus: Arc<dyn EventBus>,
     audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
-    options: ChatOptions,
+    pub(super) timer: Arc<dyn Timer>,
+    pub(super) options: ChatOptions,
 }
 
 /// The ports the chat service works on.
@@ -154,13 +138,15 @@ pub struct ChatPorts {
     pub audit: Arc<dyn AuditLog>,
     /// Time.
     pub clock: Arc<dyn Clock>,
+    /// Waiting (lease renewal while a send is stored).
+    pub timer: Arc<dyn Timer>,
 }
 
 impl ChatService {
     /// Wires the service to its ports.
     pub fn new(ports: ChatPorts, options: ChatOptions) -> Self {
-        let ChatPorts { users, groups, conversations, messages, sequences, presence, bus, audit, clock } = ports;
-        Self { users, groups, conversations, messages, sequences, presence, bus, audit, clock, options }
+        let ChatPorts { users, groups, conversations, messages, sequences, presence, bus, audit, clock, timer } = ports;
+        Self { users, groups, conversations, messages, sequences, presence, bus, audit, clock, timer, options }
     }
 
     /// The options in force (the gateway reports some of them in `welcome`).
@@ -195,7 +181,7 @@ impl ChatService {
     }
 
     /// Who gets a conversation's events.
-    async fn participants(&self, conversation: &ConversationId) -> Result<Vec<UserId>, ChatError> {
+    pub(super) async fn participants(&self, conversation: &ConversationId) -> Result<Vec<UserId>, ChatError> {
         Ok(match conversation {
             ConversationId::Direct(a, b) if a == b => vec![*a],
             ConversationId::Direct(a, b) => vec![*a, *b],
@@ -208,14 +194,16 @@ impl ChatService {
             return;
         }
         let delivery = Delivery { recipients, origin: origin.map(|c| c.0), event };
-        match serde_json::to_vec(&delivery) {
-            Ok(payload) => {
-                if let Err(err) = self.bus.publish(DELIVERY_TOPIC, &payload).await {
-                    tracing::warn!(error = %err, "chat delivery not published; recipients catch up with sync");
-                }
-            }
-            Err(err) => tracing::error!(error = %err, "chat delivery not serializable"),
+        if let Err(err) = self.bus.publish(DELIVERY_TOPIC, &delivery.encode()).await {
+            tracing::warn!(error = %err, "chat delivery not published; gateways fill the gap from storage");
         }
+    }
+
+    /// Publishes a stored message to `recipients`. Called in seq order per conversation while the seq is
+    /// reserved (see `sequencing`), or again for a retried send (gateways drop a seq they delivered).
+    pub(super) async fn announce(&self, message: &Message, recipients: &[UserId], origin: Option<ConnectionId>) {
+        let event = ChatEvent::Message { message: MessageView::from(message) };
+        self.publish(recipients.to_vec(), origin, event).await;
     }
 
     /// Stores a message and delivers it to the conversation's other connections. Acks (returns) only
@@ -241,142 +229,45 @@ impl ChatService {
         let body = MessageBody::parse(input.kind, &input.body)?;
         self.ensure_active(sender).await?;
         let conversation = self.resolve(sender, input.target).await?;
+        let recipients = self.participants(&conversation).await?;
         if let Some(existing) = self.messages.by_client_id(&conversation, &client_id).await? {
-            return own_retry(existing, sender);
+            return self.retried(existing, sender, &recipients, origin).await;
         }
-        let outcome = self.store(conversation, Some(sender), Some(client_id), input.kind, body).await?;
-        if outcome.duplicate {
-            return own_retry(outcome.message, sender);
-        }
+        // Recorded before the message is stored, so a sender dying right after storing it cannot leave a
+        // message in a conversation its participants' `sync` does not list.
         if let ConversationId::Direct(..) = conversation
-            && let Err(err) = self.conversations.touch_direct(&conversation, outcome.message.created_at).await
+            && let Err(err) = self.conversations.touch_direct(&conversation, self.clock.now()).await
         {
             tracing::warn!(error = %err, "direct conversation not recorded; it shows up at its next message");
         }
-        let recipients = self.participants(&conversation).await?;
-        let event = ChatEvent::Message { message: MessageView::from(&outcome.message) };
-        self.publish(recipients, origin, event).await;
+        let outcome =
+            self.store(conversation, Some(sender), Some(client_id), input.kind, body, &recipients, origin).await?;
+        if outcome.duplicate {
+            return self.retried(outcome.message, sender, &recipients, origin).await;
+        }
         Ok(outcome)
     }
 
-    /// Reserve -> insert -> commit, retrying when a crashed holder's seq turns out to be stored.
-    async fn store(
+    /// A send whose client id is stored already: the sender's own retry is acked with the stored message and
+    /// announced again, since its first attempt may have died between storing and publishing.
+    async fn retried(
         &self,
-        conversation: ConversationId,
-        sender: Option<UserId>,
-        client_id: Option<ClientMsgId>,
-        kind: MessageKind,
-        body: MessageBody,
+        existing: Message,
+        sender: UserId,
+        recipients: &[UserId],
+        origin: Option<ConnectionId>,
     ) -> Result<SendOutcome, ChatError> {
-        for _ in 0..SEQ_RETRIES {
-            let reservation =
-                self.sequences.reserve(&conversation, self.options.seq_lease, self.options.seq_wait).await?;
-            let message = Message {
-                id: MessageId::new(),
-                conversation,
-                sender,
-                client_id: client_id.clone(),
-                seq: reservation.seq,
-                kind,
-                body: body.clone(),
-                created_at: self.clock.now(),
-                edited_at: None,
-                recalled_at: None,
-            };
-            match self.messages.insert(&message).await {
-                Ok(()) => {
-                    if let Err(err) = self.sequences.commit(&reservation).await {
-                        // Stored under a seq whose lease ran out: the next reserver meets SeqTaken and
-                        // advances past it, so ordering still holds.
-                        tracing::warn!(error = %err, seq = message.seq, "seq commit after store failed");
-                    }
-                    return Ok(SendOutcome { message, duplicate: false });
-                }
-                Err(MessageStoreError::Duplicate(existing)) => {
-                    let _ = self.sequences.release(&reservation).await;
-                    return Ok(SendOutcome { message: *existing, duplicate: true });
-                }
-                Err(MessageStoreError::SeqTaken) => {
-                    // The allocator lags the store (a crashed holder's write, or an in-memory allocator
-                    // restarted over a persistent store): jump to what is stored, not one seq per retry.
-                    let stored = self.messages.max_seq(&conversation).await?;
-                    self.sequences.advance_to(&conversation, stored.max(reservation.seq)).await?;
-                }
-                Err(err) => {
-                    let _ = self.sequences.release(&reservation).await;
-                    return Err(err.into());
-                }
-            }
-        }
-        Err(ChatError::Busy)
+        let outcome = own_retry(existing, sender)?;
+        self.announce(&outcome.message, recipients, origin).await;
+        Ok(outcome)
     }
 
     /// Stores a system message (no sender) in a conversation and delivers it to every participant.
     pub async fn system_message(&self, conversation: ConversationId, text: &str) -> Result<Message, ChatError> {
         let body = MessageBody::parse(MessageKind::System, &Value::String(text.to_owned()))?;
-        let outcome = self.store(conversation, None, None, MessageKind::System, body).await?;
         let recipients = self.participants(&conversation).await?;
-        self.publish(recipients, None, ChatEvent::Message { message: MessageView::from(&outcome.message) }).await;
+        let outcome = self.store(conversation, None, None, MessageKind::System, body, &recipients, None).await?;
         Ok(outcome.message)
-    }
-
-    /// Every conversation of `user`: direct ones with messages, and every group they belong to.
-    pub async fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationId>, ChatError> {
-        let mut all = self.conversations.direct_of(user).await?;
-        all.extend(self.groups.groups_of(user).await?.into_iter().map(|g| ConversationId::Group(g.id)));
-        all.sort();
-        all.dedup();
-        Ok(all)
-    }
-
-    /// Replays, per conversation of the user, what came after the client's cursor (or the read position
-    /// when the client gave none), ascending by seq, at most `sync_max_messages` per conversation.
-    #[tracing::instrument(skip(self, cursors), fields(%user, cursors = cursors.len()))]
-    pub async fn sync(
-        &self,
-        user: UserId,
-        cursors: &HashMap<ConversationId, u64>,
-    ) -> Result<Vec<SyncedConversation>, ChatError> {
-        self.ensure_active(user).await?;
-        let read: BTreeMap<ConversationId, u64> = self
-            .conversations
-            .read_states(user)
-            .await?
-            .into_iter()
-            .map(|r| (r.conversation, r.last_read_seq))
-            .collect();
-        let mut out = Vec::new();
-        for conversation in self.conversations_of(user).await? {
-            let cursor = cursors.get(&conversation).or_else(|| read.get(&conversation)).copied().unwrap_or_default();
-            out.push(self.replay(conversation, cursor).await?);
-        }
-        Ok(out)
-    }
-
-    /// Messages of one conversation after `cursor` (the caller checked access).
-    pub async fn replay(&self, conversation: ConversationId, cursor: u64) -> Result<SyncedConversation, ChatError> {
-        let cap = self.options.sync_max_messages as usize;
-        let mut messages: Vec<Message> = Vec::new();
-        let mut after = cursor;
-        let mut more = false;
-        loop {
-            let room = cap - messages.len();
-            if room == 0 {
-                more = self.messages.max_seq(&conversation).await? > after;
-                break;
-            }
-            let limit = room.min(MAX_HISTORY_LIMIT as usize) as u32;
-            let page = self.messages.history(&HistoryQuery::new(conversation, Some(after), None, limit)?).await?;
-            let full = page.len() == limit as usize;
-            if let Some(last) = page.last() {
-                after = last.seq;
-            }
-            messages.extend(page);
-            if !full {
-                break;
-            }
-        }
-        Ok(SyncedConversation { conversation, messages, last_seq: after, more })
     }
 
     /// Whether `user` may see `conversation` (participant or member).
@@ -401,7 +292,7 @@ impl ChatService {
         let stored = self.conversations.mark_read(user, &conversation, seq.min(latest)).await?;
         let mut recipients = vec![user];
         recipients.extend(conversation.peer_of(user).filter(|p| *p != user));
-        let event = ChatEvent::Read { conversation: conversation.to_string(), user_id: user, seq: stored };
+        let event = ChatEvent::Read { conversation, user_id: user, seq: stored };
         self.publish(recipients, origin, event).await;
         Ok(ReadMark { last_read_seq: stored.min(latest), latest_seq: latest })
     }
@@ -413,20 +304,15 @@ impl ChatService {
         }
         let recipients: Vec<UserId> =
             self.participants(&conversation).await?.into_iter().filter(|u| *u != user).collect();
-        let event = ChatEvent::Typing { conversation: conversation.to_string(), user_id: user };
+        let event = ChatEvent::Typing { conversation, user_id: user };
         self.publish(recipients, None, event).await;
         Ok(())
     }
 
-    async fn announce(&self, user: UserId, online: bool) {
+    async fn announce_presence(&self, user: UserId, online: bool) {
         let event = PresenceEvent { user_id: user, online, at: self.clock.now() };
-        match serde_json::to_vec(&event) {
-            Ok(payload) => {
-                if let Err(err) = self.bus.publish(PRESENCE_TOPIC, &payload).await {
-                    tracing::warn!(error = %err, %user, "presence change not published");
-                }
-            }
-            Err(err) => tracing::error!(error = %err, "presence event not serializable"),
+        if let Err(err) = self.bus.publish(PRESENCE_TOPIC, &event.encode()).await {
+            tracing::warn!(error = %err, %user, "presence change not published");
         }
     }
 
@@ -434,7 +320,7 @@ impl ChatService {
     pub async fn connect(&self, user: UserId, conn: ConnectionId) -> Result<(), ChatError> {
         let change = self.presence.connect(user, conn, self.options.presence_ttl, self.clock.now()).await?;
         if change == PresenceChange::CameOnline {
-            self.announce(user, true).await;
+            self.announce_presence(user, true).await;
         }
         Ok(())
     }
@@ -450,7 +336,7 @@ impl ChatService {
     /// Removes a connection; announces the user offline when it was their last one anywhere.
     pub async fn disconnect(&self, user: UserId, conn: ConnectionId) -> Result<(), ChatError> {
         if self.presence.disconnect(user, conn, self.clock.now()).await? == PresenceChange::WentOffline {
-            self.announce(user, false).await;
+            self.announce_presence(user, false).await;
         }
         Ok(())
     }
@@ -459,7 +345,7 @@ impl ChatService {
     pub async fn sweep_presence(&self) -> Result<usize, ChatError> {
         let gone = self.presence.sweep(self.clock.now()).await?;
         for user in &gone {
-            self.announce(*user, false).await;
+            self.announce_presence(*user, false).await;
         }
         Ok(gone.len())
     }
@@ -472,6 +358,14 @@ impl ChatService {
     /// Users online and live connections across instances.
     pub async fn presence_counts(&self) -> Result<(u64, u64), ChatError> {
         Ok(self.presence.counts(self.clock.now()).await?)
+    }
+
+    pub(super) fn groups(&self) -> &dyn GroupStore {
+        self.groups.as_ref()
+    }
+
+    pub(super) fn conversations(&self) -> &dyn ConversationStore {
+        self.conversations.as_ref()
     }
 
     pub(super) fn now(&self) -> chrono::DateTime<chrono::Utc> {
@@ -500,9 +394,7 @@ impl ChatService {
 
     /// Publishes an event on a topic every instance delivers to all its connections.
     pub(super) async fn broadcast(&self, topic: &str, event: ChatEvent) -> Result<(), ChatError> {
-        let payload = serde_json::to_vec(&event)
-            .map_err(|e| ChatError::Unavailable(domain::InfraError::unexpected("bus", e.to_string())))?;
-        Ok(self.bus.publish(topic, &payload).await?)
+        Ok(self.bus.publish(topic, &event.encode()).await?)
     }
 
     /// Messages stored since the start of today (UTC).

@@ -11,4 +11,4 @@ mod service;
 pub(crate) mod tests;
 
 pub use error::GroupError;
-pub use service::{GroupService, GroupView, NewGroup};
+pub use service::{ADDABLE_ROLES, GroupService, GroupView, NewGroup};

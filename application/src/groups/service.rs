@@ -13,6 +13,9 @@ use domain::{ValidationError, Violation};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+/// The roles a member can be added with; `owner` only comes with a role change (ownership transfer).
+pub const ADDABLE_ROLES: [MemberRole; 2] = [MemberRole::Member, MemberRole::Admin];
+
 /// What a client asks for when creating a group.
 #[derive(Clone, Debug, Default)]
 pub struct NewGroup {
@@ -171,9 +174,8 @@ impl GroupService {
         let role = role.unwrap_or(MemberRole::Member);
         match role {
             MemberRole::Owner => {
-                return Err(
-                    ValidationError::new("role", Violation::NotOneOf { allowed: "member, admin".into() }).into()
-                );
+                let allowed = ADDABLE_ROLES.iter().map(MemberRole::as_str).collect::<Vec<_>>().join(", ");
+                return Err(ValidationError::new("role", Violation::NotOneOf { allowed }).into());
             }
             MemberRole::Admin if me.role != MemberRole::Owner => return Err(GroupError::OwnerOnly),
             _ => {}

@@ -66,6 +66,7 @@ impl Fixture {
                 bus: bus.clone(),
                 audit: Arc::new(MemoryAuditLog::default()),
                 clock: clock.clone(),
+                timer: Arc::new(adapter_memory::TokioTimer),
             },
             ChatOptions::default(),
         ));

@@ -1,10 +1,11 @@
+use crate::audit::AuditRecorder;
 use crate::context::{Actor, RequestMeta};
 use crate::error::Forbidden;
 use chrono::{DateTime, Utc};
-use domain::audit::{AuditEntry, AuditLog};
+use domain::audit::{AuditAction, AuditLog, AuditTarget};
 use domain::bus::{BusHandler, EventBus};
 use domain::clock::Clock;
-use domain::ids::{AuditId, UserId};
+use domain::ids::UserId;
 use domain::settings::{SettingKey, SettingType, SettingValue, Settings, SettingsStore, StoredSetting};
 use domain::{Coded, ErrorKind, InfraError, ValidationError, Violation};
 use serde_json::Value;
@@ -84,7 +85,7 @@ struct Snapshot {
 /// Settings use cases and the process-wide snapshot.
 pub struct SettingsService {
     store: Arc<dyn SettingsStore>,
-    audit: Arc<dyn AuditLog>,
+    recorder: AuditRecorder,
     bus: Arc<dyn EventBus>,
     clock: Arc<dyn Clock>,
     base: Settings,
@@ -100,7 +101,8 @@ impl SettingsService {
         clock: Arc<dyn Clock>,
         base: Settings,
     ) -> Self {
-        Self { store, audit, bus, clock, base, snapshot: RwLock::new(None) }
+        let recorder = AuditRecorder::new(audit, clock.clone());
+        Self { store, recorder, bus, clock, base, snapshot: RwLock::new(None) }
     }
 
     /// The current settings. Served from the snapshot while fresh; if reloading fails, a stale snapshot is
@@ -206,8 +208,15 @@ impl SettingsService {
             .collect();
         self.store.put_many(&rows).await?;
         for (key, value) in &parsed {
-            self.record(actor, meta, "setting.update", *key, Some(before.get(*key).to_json()), Some(value.to_json()))
-                .await;
+            self.record(
+                actor,
+                meta,
+                AuditAction::SettingUpdate,
+                *key,
+                Some(before.get(*key).to_json()),
+                Some(value.to_json()),
+            )
+            .await;
         }
         self.announce().await;
         Ok(self.current().await?)
@@ -223,7 +232,7 @@ impl SettingsService {
         self.record(
             actor,
             meta,
-            "setting.reset",
+            AuditAction::SettingReset,
             key,
             Some(before.get(key).to_json()),
             Some(self.base.get(key).to_json()),
@@ -237,27 +246,13 @@ impl SettingsService {
         &self,
         actor: &Actor,
         meta: &RequestMeta,
-        action: &str,
+        action: AuditAction,
         key: SettingKey,
         before: Option<Value>,
         after: Option<Value>,
     ) {
-        let entry = AuditEntry {
-            id: AuditId::new(),
-            actor_id: (!actor.is_system()).then_some(actor.id),
-            actor_name: actor.username.clone(),
-            action: action.to_owned(),
-            target: format!("setting:{key}"),
-            before,
-            after,
-            request_id: meta.request_id.clone(),
-            ip: meta.ip.clone(),
-            at: self.clock.now(),
-        };
-        if let Err(err) = self.audit.append(&entry).await {
-            // The change itself succeeded; keep the entry in the error log so it is not lost.
-            tracing::error!(error = %err, ?entry, "audit entry could not be stored");
-        }
+        // The change itself succeeded; the recorder keeps an entry it cannot store in the error log.
+        self.recorder.record(actor, meta, action, AuditTarget::Setting(key), before, after).await;
     }
 
     async fn announce(&self) {

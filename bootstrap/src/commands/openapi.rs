@@ -1,9 +1,9 @@
 //! `exchange openapi`: print the OpenAPI document without starting a server or touching a backend.
 
 use crate::config::AppConfig;
-use crate::scheduler::{memory_ports, options, register_all, task_services};
+use crate::scheduler::{console, memory_ports, options, register_all, task_services};
 use crate::wiring::{Ports, Services};
-use adapter_jobs::{CronConsole, Scheduler};
+use adapter_jobs::Scheduler;
 use adapter_memory::MemoryDailyStats;
 use std::sync::Arc;
 
@@ -17,6 +17,6 @@ pub async fn spec(config: &AppConfig, cron: bool) -> anyhow::Result<String> {
     let tasks = task_services(Arc::new(MemoryDailyStats::default()), &services);
     let mut scheduler = Scheduler::new(memory_ports(&services), tasks, options(config));
     register_all(&mut scheduler, config.cron.examples)?;
-    let console = Arc::new(CronConsole::new(scheduler.build(), services.ports.audit.clone()));
-    Ok(adapter_jobs::web::openapi_spec(state, console))
+    let console = console(&scheduler.build(), &services);
+    Ok(adapter_http::cron::openapi_spec(state, console))
 }

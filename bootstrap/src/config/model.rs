@@ -1,6 +1,8 @@
 //! The configuration tree, one struct per section. Unknown keys are refused, so a typo stops start-up.
 
-use serde::Deserialize;
+use domain::locale::Locale;
+use serde::{Deserialize, Deserializer};
+use std::fmt;
 
 /// The `log` section and its enums belong to the logging adapter, which reads them.
 pub use adapter_logging::{LogConfig, LogFormat, LogOutput};
@@ -10,7 +12,7 @@ pub use adapter_logging::{LogConfig, LogFormat, LogOutput};
 #[serde(deny_unknown_fields)]
 pub struct AppConfig {
     /// Environment name (`default`, `development`, `test`, `production`); `production` enables safety checks.
-    pub env: String,
+    pub env: Environment,
     /// HTTP server.
     pub server: ServerConfig,
     /// Relational database (users, settings, audit, runs; messages unless MongoDB is configured).
@@ -54,6 +56,20 @@ pub struct ServerConfig {
     /// Proxies whose `X-Forwarded-For` is believed when finding the client IP (exact IPs).
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+}
+
+/// Which environment a configuration is for.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub enum Environment {
+    /// The embedded default: SQLite and in-memory adapters, no server needed.
+    Default,
+    /// A developer's machine with local MariaDB and Redis.
+    Development,
+    /// The test suites.
+    Test,
+    /// Production: the safety checks apply.
+    Production,
 }
 
 /// Which SQL engine.
@@ -174,7 +190,8 @@ pub struct AuthConfig {
 #[serde(deny_unknown_fields)]
 pub struct I18nConfig {
     /// Locale used when a request names none (`zh-CN` or `en`).
-    pub default_locale: String,
+    #[serde(deserialize_with = "locale")]
+    pub default_locale: Locale,
 }
 
 /// Rate limit section: initial values of the rate-limit settings.
@@ -300,6 +317,11 @@ pub struct WsConfig {
     pub session_check_secs: u64,
     /// Most messages replayed per conversation by one `sync`.
     pub sync_max_messages: u32,
+    /// Lease of a conversation's seq reservation (milliseconds): after an instance dies mid-send, another
+    /// instance takes the conversation over within this. A live sender renews it while its write runs.
+    pub seq_lease_ms: u64,
+    /// How long a send waits for a busy conversation's seq before answering `chat.busy` (milliseconds).
+    pub seq_wait_ms: u64,
 }
 
 /// Declares the spellings a config enum accepts and deserializes it through them ([`Named`]).
@@ -318,6 +340,7 @@ macro_rules! named {
     };
 }
 
+named!(Environment { "default" => Default, "development" => Development, "test" => Test, "production" => Production });
 named!(DatabaseDriver { "mysql" => Mysql, "sqlite" => Sqlite });
 
 /// A config value spelled as one of a few names; refusing anything else with the names that would do, so a
@@ -332,4 +355,20 @@ trait Named: Sized + Copy + 'static {
             format!("expected {}, found {raw:?}", names.join(" or "))
         })
     }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = Self::NAMES.iter().find(|(_, v)| v == self).map_or("?", |(n, _)| *n);
+        f.write_str(name)
+    }
+}
+
+/// A locale key: one of the domain's locales by its tag, refused with the tags that would do.
+fn locale<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Locale, D::Error> {
+    let raw = String::deserialize(deserializer)?;
+    Locale::ALL.iter().copied().find(|l| l.as_str() == raw).ok_or_else(|| {
+        let tags: Vec<&str> = Locale::ALL.iter().map(|l| l.as_str()).collect();
+        serde::de::Error::custom(format!("expected {}, found {raw:?}", tags.join(" or ")))
+    })
 }

@@ -191,3 +191,25 @@ fn the_cron_page_url_must_be_an_http_address() {
         assert_eq!(key_of(err), "cron.page_url", "{bad}");
     }
 }
+
+#[test]
+fn environment_and_default_locale_are_parsed_into_their_types() {
+    let c = load(&source("default", &[])).unwrap();
+    assert_eq!((c.env, c.i18n.default_locale), (Environment::Default, domain::locale::Locale::ZhCn));
+    assert_eq!(c.env.to_string(), "default");
+    let c = load(&source("default", &[("EXCHANGE__I18N__DEFAULT_LOCALE", "en")])).unwrap();
+    assert_eq!(c.i18n.default_locale, domain::locale::Locale::En);
+    let err = load(&source("default", &[("EXCHANGE__ENV", "staging")])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "config key `env`: expected default or development or test or production, found \"staging\""
+    );
+    let err = load(&source("default", &[("EXCHANGE__I18N__DEFAULT_LOCALE", "fr")])).unwrap_err();
+    assert_eq!(err.to_string(), "config key `i18n.default_locale`: expected zh-CN or en, found \"fr\"");
+}
+
+#[test]
+fn rate_limit_seeds_are_bounded_by_their_settings() {
+    let err = load(&source("default", &[("EXCHANGE__RATE_LIMIT__LOGIN_FAILURES", "1001")])).unwrap_err();
+    assert_eq!(err.to_string(), "config key `rate_limit.login_failures`: expected a value from 1 to 1000, found 1001");
+}

@@ -1,7 +1,8 @@
 //! Value checks that types alone cannot express, and the production safety rules.
 
 use super::load::EMBEDDED_DEFAULT;
-use super::{AppConfig, ConfigError, DatabaseDriver};
+use super::{AppConfig, ConfigError, DatabaseDriver, Environment};
+use domain::settings::{SettingKey, SettingType};
 use std::net::IpAddr;
 
 const LEVELS: [&str; 5] = ["trace", "debug", "info", "warn", "error"];
@@ -86,17 +87,18 @@ pub(super) fn validate(c: &AppConfig) -> Result<(), ConfigError> {
     range(a.hash_max_concurrent, 0, 1024, "auth.hash_max_concurrent")?;
     range(a.hash_max_queue, 1, 1_000_000, "auth.hash_max_queue")?;
 
-    require(
-        domain::locale::Locale::ALL.iter().any(|l| l.as_str() == c.i18n.default_locale),
-        "i18n.default_locale",
-        "expected zh-CN or en",
-    )?;
-
+    // The rate-limit section seeds settings of the same names: their bounds are the settings' own.
     let rl = &c.rate_limit;
-    range(rl.auth_per_minute, 1, 100_000, "rate_limit.auth_per_minute")?;
-    range(rl.api_per_minute_ip, 1, 1_000_000, "rate_limit.api_per_minute_ip")?;
-    range(rl.api_per_minute_user, 1, 1_000_000, "rate_limit.api_per_minute_user")?;
-    range(rl.login_failures, 1, 1_000, "rate_limit.login_failures")?;
+    for (key, value) in [
+        (SettingKey::AuthPerMinute, rl.auth_per_minute),
+        (SettingKey::ApiPerMinuteIp, rl.api_per_minute_ip),
+        (SettingKey::ApiPerMinuteUser, rl.api_per_minute_user),
+        (SettingKey::LoginFailures, rl.login_failures),
+    ] {
+        if let SettingType::Integer { min, max } = key.setting_type() {
+            range(i64::from(value), min, max, key.as_str())?;
+        }
+    }
 
     let cr = &c.cron;
     range(cr.run_retention_days, 1, 3650, "cron.run_retention_days")?;
@@ -136,6 +138,8 @@ pub(super) fn validate(c: &AppConfig) -> Result<(), ConfigError> {
     range(w.auth_timeout_secs, 1, 600, "ws.auth_timeout_secs")?;
     range(w.session_check_secs, 1, 3600, "ws.session_check_secs")?;
     range(w.sync_max_messages, 1, 100_000, "ws.sync_max_messages")?;
+    range(w.seq_lease_ms, 50, 60_000, "ws.seq_lease_ms")?;
+    range(w.seq_wait_ms, 0, 60_000, "ws.seq_wait_ms")?;
 
     let l = &c.log;
     require(
@@ -154,7 +158,7 @@ pub(super) fn validate(c: &AppConfig) -> Result<(), ConfigError> {
     require(!l.log_dir.is_empty(), "log.log_dir", "expected a directory")?;
     range(l.max_size, 1, 100_000, "log.max_size")?;
 
-    if c.env == "production" {
+    if c.env == Environment::Production {
         production_rules(c)?;
     }
     Ok(())

@@ -9,9 +9,10 @@ pub use tasks::register_all;
 
 use crate::config::AppConfig;
 use crate::wiring::{Backends, Services};
-use adapter_jobs::{SchedulerOptions, SchedulerPorts, TaskServices};
+use adapter_jobs::{Engine, SchedulerOptions, SchedulerPorts, TaskServices};
 use adapter_memory::{MemoryInstanceRegistry, MemoryLock, MemoryRunStore, MemoryTaskControl};
 use application::maintenance::MaintenanceService;
+use application::scheduler::{ConsolePorts, CronConsole};
 use domain::stats::DailyStatsStore;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -57,9 +58,9 @@ pub fn ports(backends: &Backends, services: &Services) -> SchedulerPorts {
     let runs = Arc::new(backends.sql.run_store());
     match &backends.redis {
         Some(redis) => SchedulerPorts {
-            lock: Arc::new(redis.lock()),
+            lock: Arc::new(redis.distributed_lock()),
             runs,
-            instances: Arc::new(redis.instances()),
+            instances: Arc::new(redis.instance_registry()),
             control: Arc::new(redis.task_control()),
             clock,
         },
@@ -85,6 +86,22 @@ pub fn memory_ports(services: &Services) -> SchedulerPorts {
         control: Arc::new(MemoryTaskControl::default()),
         clock: services.ports.clock.clone(),
     }
+}
+
+/// The operator's use cases over a built engine: its control port, the scheduler's ports, and the audit log
+/// button presses go to.
+pub fn console(engine: &Arc<Engine>, services: &Services) -> Arc<CronConsole> {
+    let ports = engine.ports();
+    Arc::new(CronConsole::new(
+        engine.control(),
+        ConsolePorts {
+            runs: ports.runs.clone(),
+            instances: ports.instances.clone(),
+            control: ports.control.clone(),
+            audit: services.ports.audit.clone(),
+            clock: ports.clock.clone(),
+        },
+    ))
 }
 
 /// What tasks receive: the process's services and ports, built once (`daily_stats` is the SQL store in

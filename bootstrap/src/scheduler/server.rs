@@ -1,12 +1,13 @@
 //! The scheduler and its web page as one component of a process: built from config, bound to
 //! `cron.web_host:cron.web_port` (port 0 picks one; tests read it back), started into the lifecycle.
 
-use super::{options, ports, register_all, task_services};
+use super::{console, options, ports, register_all, task_services};
 use crate::config::AppConfig;
 use crate::lifecycle::Lifecycle;
 use crate::wiring::{Backends, Services};
-use adapter_jobs::{CronConsole, Engine, Scheduler};
+use adapter_jobs::{Engine, Scheduler};
 use anyhow::Context;
+use application::scheduler::CronConsole;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,12 +26,12 @@ impl CronServer {
     pub async fn build(config: &AppConfig, backends: &Backends, services: &Services) -> anyhow::Result<Self> {
         let mut scheduler = Scheduler::new(
             ports(backends, services),
-            task_services(Arc::new(backends.sql.daily_stats()), services),
+            task_services(Arc::new(backends.sql.daily_stats_store()), services),
             options(config),
         );
         register_all(&mut scheduler, config.cron.examples).context("registering cron tasks")?;
         let engine = scheduler.build();
-        let console = Arc::new(CronConsole::new(engine.clone(), services.ports.audit.clone()));
+        let console = console(&engine, services);
         let bind = format!("{}:{}", config.cron.web_host, config.cron.web_port);
         let acceptor = TcpListener::bind(bind.clone())
             .into_acceptor()
@@ -58,7 +59,7 @@ impl CronServer {
     pub fn start(self, config: &AppConfig, services: &Services, lifecycle: &Lifecycle) {
         let metrics = crate::metrics::prometheus()
             .map(|handle| Arc::new(move || handle.render()) as Arc<dyn Fn() -> String + Send + Sync>);
-        let endpoint = adapter_jobs::web::app(services.http_state(config, metrics), self.console.clone());
+        let endpoint = adapter_http::cron::app(services.http_state(config, metrics), self.console.clone());
         let token = lifecycle.token();
         let addr = self.addr;
         tracing::info!(target: "cron", %addr, instance = %self.engine.options().instance_id, "cron page listening");

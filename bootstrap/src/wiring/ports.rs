@@ -121,7 +121,7 @@ impl Ports {
             Some(redis) => {
                 probes.push(Arc::new(redis.health_probe()));
                 SharedState {
-                    sessions: Arc::new(redis.sessions()),
+                    sessions: Arc::new(redis.session_store()),
                     rate_limiter: Arc::new(redis.rate_limiter()),
                     cache: Arc::new(redis.cache()),
                     bus: Arc::new(redis.event_bus()),
@@ -156,7 +156,7 @@ impl Ports {
             sequences: shared.sequences,
             presence: shared.presence,
             probes,
-            daily_stats: Arc::new(sql.daily_stats()),
+            daily_stats: Arc::new(sql.daily_stats_store()),
             runs: Arc::new(sql.run_store()),
         })
     }

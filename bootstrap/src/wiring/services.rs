@@ -12,7 +12,6 @@ use application::groups::GroupService;
 use application::health::HealthService;
 use application::settings::{SETTINGS_CHANGED_TOPIC, SettingsInvalidator, SettingsService};
 use domain::bus::Subscription;
-use domain::locale::Locale;
 use domain::settings::{SettingKey, SettingValue, Settings};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -49,9 +48,7 @@ pub struct Services {
 /// Defaults with the config's overrides (default locale, rate limits): what stored settings go on top of.
 pub fn base_settings(config: &AppConfig) -> Settings {
     let mut base = Settings::default();
-    if let Some(locale) = Locale::ALL.iter().find(|l| l.as_str() == config.i18n.default_locale) {
-        base.set(SettingKey::DefaultLocale, SettingValue::Locale(*locale));
-    }
+    base.set(SettingKey::DefaultLocale, SettingValue::Locale(config.i18n.default_locale));
     let rl = &config.rate_limit;
     for (key, value) in [
         (SettingKey::AuthPerMinute, rl.auth_per_minute),
@@ -78,12 +75,14 @@ fn chat_service(config: &AppConfig, p: &Ports) -> ChatService {
             bus: p.bus.clone(),
             audit: p.audit.clone(),
             clock: p.clock.clone(),
+            timer: Arc::new(adapter_memory::TokioTimer),
         },
         ChatOptions {
             max_body_bytes: ws.max_body_bytes,
             sync_max_messages: ws.sync_max_messages,
             presence_ttl: Duration::from_secs(ws.presence_ttl_secs),
-            ..ChatOptions::default()
+            seq_lease: Duration::from_millis(ws.seq_lease_ms),
+            seq_wait: Duration::from_millis(ws.seq_wait_ms),
         },
     )
 }
@@ -101,6 +100,7 @@ fn ws_options(config: &AppConfig) -> adapter_ws::WsOptions {
         auth_timeout: Duration::from_secs(ws.auth_timeout_secs),
         heartbeat: Duration::from_secs(ws.heartbeat_secs),
         session_check: Duration::from_secs(ws.session_check_secs),
+        ..adapter_ws::WsOptions::default()
     }
 }
 

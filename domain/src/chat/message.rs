@@ -114,7 +114,7 @@ impl MessageBody {
                     return Err(err(Violation::Required));
                 }
                 if raw.to_string().len() > MAX_CUSTOM_BYTES {
-                    return Err(err(Violation::TooLong { max: MAX_CUSTOM_BYTES }));
+                    return Err(err(Violation::TooLarge { max: MAX_CUSTOM_BYTES }));
                 }
                 Ok(Self::Custom(raw.clone()))
             }

@@ -6,6 +6,11 @@
 //! in order and without gaps. A reservation whose holder crashed expires after its lease; whoever
 //! reserves next gets the same number and learns from the message store (duplicate seq) whether the
 //! crashed holder had stored it, in which case it calls [`SequenceAllocator::advance_to`] and reserves again.
+//!
+//! Leases are short (well under a second by default) so a dead holder stalls its conversation only briefly;
+//! a live holder whose store write is slow keeps its reservation with [`SequenceAllocator::renew`]. Expired
+//! reservations are listed by [`SequenceAllocator::stale`], so a survivor can finish what a dead holder
+//! left (publish a message it stored but never announced) even when nobody sends in that conversation again.
 
 use crate::chat::conversation::ConversationId;
 use crate::error::InfraError;
@@ -48,8 +53,13 @@ pub enum SeqError {
 ///   reservation any more; committing twice is `Lost` the second time.
 /// - Across instances sharing a backend, the above holds globally; concurrent reservers never get the same
 ///   seq while a reservation is live.
+/// - `renew` extends the live reservation's lease to `lease` from now; `Lost` (and nothing changes) when the
+///   token is not the live reservation any more (expired, committed, released, cancelled).
 /// - `current` is the last committed seq (0 for none). `advance_to(n)` raises it to `n` if lower (never
 ///   lowers it) and cancels any live reservation at or below `n`.
+/// - `stale(limit)` lists (at most `limit`) conversations whose reservation's lease ran out without a
+///   commit or release: its holder died or stalled. A conversation leaves the list once it is reserved
+///   again, committed, released or advanced past; a live (unexpired) reservation is never listed.
 #[async_trait]
 pub trait SequenceAllocator: Send + Sync {
     /// Reserves the next seq, waiting up to `wait` for the current holder; the reservation lives `lease`.
@@ -63,6 +73,10 @@ pub trait SequenceAllocator: Send + Sync {
     async fn commit(&self, reservation: &SeqReservation) -> Result<(), SeqError>;
     /// The message was not stored: the next reservation gets this seq again.
     async fn release(&self, reservation: &SeqReservation) -> Result<(), SeqError>;
+    /// Extends the live reservation's lease (a holder whose store write is slow, not dead).
+    async fn renew(&self, reservation: &SeqReservation, lease: Duration) -> Result<(), SeqError>;
+    /// Conversations whose reservation expired unfinished, for a survivor to complete.
+    async fn stale(&self, limit: usize) -> Result<Vec<ConversationId>, InfraError>;
     /// The last committed seq of a conversation.
     async fn current(&self, conversation: &ConversationId) -> Result<u64, InfraError>;
     /// Raises the last committed seq to at least `seq` (after finding it stored, or seeding after data loss).

@@ -8,9 +8,14 @@ use std::str::FromStr;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
-const MAX: usize = 254;
-
 impl Email {
+    /// Longest address, in bytes (RFC 5321's 254 octets), after trimming.
+    pub const MAX_LEN: usize = 254;
+
+    /// Shortest text worth parsing: a local part, `@` and a domain. Anything shorter fails as
+    /// `invalid_format` (a domain needs a dot, so real addresses are longer still).
+    pub const MIN_LEN: usize = 3;
+
     /// Validates and normalizes. Display names (`Bob <bob@x>`) and IP-literal domains are refused.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let err = |v| ValidationError::new("email", v);
@@ -18,8 +23,8 @@ impl Email {
         if trimmed.is_empty() {
             return Err(err(Violation::Required));
         }
-        if trimmed.len() > MAX {
-            return Err(err(Violation::TooLong { max: MAX }));
+        if trimmed.len() > Self::MAX_LEN {
+            return Err(err(Violation::TooLong { max: Self::MAX_LEN }));
         }
         let invalid = || err(Violation::InvalidFormat { expected: "email" });
         let parsed = email_address::EmailAddress::from_str(trimmed).map_err(|_| invalid())?;

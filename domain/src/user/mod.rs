@@ -14,7 +14,12 @@ pub use username::Username;
 
 use crate::ids::UserId;
 use crate::locale::Locale;
+use crate::text::CharBounds;
 use chrono::{DateTime, Utc};
+
+/// What a sign-in names, a username in any letter case or an e-mail: 1 character up to the longest
+/// e-mail address. It is only looked up, never stored.
+pub const LOGIN_LENGTH: CharBounds = CharBounds::new(1, Email::MAX_LEN);
 
 /// A user account. Built by use cases from parsed value types, so every field is already valid.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,11 +1,10 @@
 //! Passwords: the plaintext value type that only exists if strong enough, the stored hash, and the hasher port.
 
 use crate::error::{InfraError, ValidationError, Violation};
+use crate::text::CharBounds;
 use async_trait::async_trait;
 use std::fmt;
 
-const MIN: usize = 8;
-const MAX: usize = 128;
 /// zxcvbn's cost grows with length; past this many characters a password is strong by length alone.
 const SCORED_PREFIX: usize = 64;
 
@@ -14,28 +13,34 @@ const SCORED_PREFIX: usize = 64;
 pub struct Password(String);
 
 impl Password {
+    /// A new password has 8 to 128 characters.
+    pub const LENGTH: CharBounds = CharBounds::new(8, 128);
+
+    /// A candidate (a login's or a password change's current password) has 1 to 1024 characters: it is
+    /// only compared, but the bound keeps the hasher's work per request bounded.
+    pub const CANDIDATE_LENGTH: CharBounds = CharBounds::new(1, 1024);
+
     /// Checks length (8..=128 characters) and guessability: zxcvbn must score it 3 or more, counting the
     /// user's own name and e-mail (`context`) as guessable words.
     pub fn parse(raw: &str, context: &[&str]) -> Result<Self, ValidationError> {
         let err = |v| ValidationError::new("password", v);
-        if raw.is_empty() {
-            return Err(err(Violation::Required));
-        }
-        let len = raw.chars().count();
-        if len < MIN {
-            return Err(err(Violation::TooShort { min: MIN }));
-        }
-        if len > MAX {
-            return Err(err(Violation::TooLong { max: MAX }));
-        }
-        if raw.chars().any(char::is_control) {
-            return Err(err(Violation::InvalidCharacters));
-        }
+        Self::check_form(raw).map_err(err)?;
         let scored: String = raw.chars().take(SCORED_PREFIX).collect();
         if zxcvbn::zxcvbn(&scored, context).score() < zxcvbn::Score::Three {
             return Err(err(Violation::TooWeak));
         }
         Ok(Self(raw.to_owned()))
+    }
+
+    /// What a new password must be whoever chooses it: [`Password::LENGTH`] characters, none of them a
+    /// control character (`char::is_control`). The strength check of [`Password::parse`] needs the
+    /// user's name and e-mail, so an edge can check this much before it knows them.
+    pub fn check_form(raw: &str) -> Result<(), Violation> {
+        Self::LENGTH.check(raw)?;
+        if raw.chars().any(char::is_control) {
+            return Err(Violation::InvalidCharacters);
+        }
+        Ok(())
     }
 
     /// Wraps a candidate that just verified against the user's stored hash, so it can be rehashed with

@@ -58,7 +58,7 @@ async fn seed_history(world: &World) -> Vec<(String, u64)> {
     use domain::stats::{DailyStats, DailyStatsStore};
     let path = world.server.dir().join("data/test.db");
     let db = adapter_sql::connect(&adapter_sql::SqlOptions::sqlite(path)).await.expect("open SQLite");
-    let store = db.daily_stats();
+    let store = db.daily_stats_store();
     let today = chrono::Utc::now().date_naive();
     let mut seeded = Vec::new();
     for back in 1..30u64 {

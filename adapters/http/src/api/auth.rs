@@ -1,7 +1,9 @@
 //! Registration, login, token refresh and logout.
 
 use super::ApiTags;
-use super::bounds::check_length;
+use super::fields::{
+    CandidatePasswordText, EmailText, LoginText, NewPasswordText, RefreshTokenText, Text, UsernameText,
+};
 use super::json_body::JsonBody;
 use super::models::{EXAMPLE_PASSWORD, TokenDto, UserDto};
 use super::security::BearerAuth;
@@ -45,18 +47,11 @@ impl AuthApi {
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// 3-32 characters: ASCII letters, digits, `_`, or CJK. Unique, case-insensitively.
-    #[oai(validator(
-        min_length = 3,
-        max_length = 32,
-        pattern = r"^[A-Za-z0-9_\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF]+$"
-    ))]
-    pub username: String,
+    pub username: UsernameText,
     /// A valid e-mail address; unique.
-    #[oai(validator(min_length = 3, max_length = 254))]
-    pub email: String,
+    pub email: EmailText,
     /// 8-128 characters, hard to guess (zxcvbn score 3+, not containing the username or e-mail).
-    #[oai(validator(min_length = 8, max_length = 128))]
-    pub password: String,
+    pub password: NewPasswordText,
 }
 
 /// Credentials.
@@ -65,11 +60,9 @@ pub struct RegisterRequest {
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// Username (any letter case) or e-mail.
-    #[oai(validator(min_length = 1, max_length = 254))]
-    pub username: String,
+    pub username: LoginText,
     /// Password.
-    #[oai(validator(min_length = 1, max_length = 1024))]
-    pub password: String,
+    pub password: CandidatePasswordText,
 }
 
 /// A refresh token to exchange.
@@ -78,25 +71,28 @@ pub struct LoginRequest {
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     /// The refresh token from the last login or refresh.
-    #[oai(validator(min_length = 1, max_length = 512))]
-    pub refresh_token: String,
+    pub refresh_token: RefreshTokenText,
 }
 
 impl Example for RegisterRequest {
     fn example() -> Self {
-        Self { username: "alice".into(), email: "alice@example.com".into(), password: EXAMPLE_PASSWORD.into() }
+        Self {
+            username: Text::example("alice"),
+            email: Text::example("alice@example.com"),
+            password: Text::example(EXAMPLE_PASSWORD),
+        }
     }
 }
 
 impl Example for LoginRequest {
     fn example() -> Self {
-        Self { username: "alice".into(), password: EXAMPLE_PASSWORD.into() }
+        Self { username: Text::example("alice"), password: Text::example(EXAMPLE_PASSWORD) }
     }
 }
 
 impl Example for RefreshRequest {
     fn example() -> Self {
-        Self { refresh_token: TokenDto::example().refresh_token }
+        Self { refresh_token: Text::example(&TokenDto::example().refresh_token) }
     }
 }
 
@@ -121,7 +117,11 @@ impl RegistrationApi {
     #[oai(path = "/register", method = "post", operation_id = "register")]
     async fn register(&self, req: &Request, body: JsonBody<RegisterRequest>) -> Result<Registered, ApiError> {
         let ctx = RequestContext::of(req);
-        let input = RegisterInput { username: body.0.username, email: body.0.email, password: body.0.password };
+        let input = RegisterInput {
+            username: body.0.username.into_inner(),
+            email: body.0.email.into_inner(),
+            password: body.0.password.into_inner(),
+        };
         let user = self.state.auth.register(input, &ctx.meta()).await?;
         Ok(Registered::Created(Json(UserDto::from(&user))))
     }
@@ -134,9 +134,7 @@ impl AuthApi {
     #[oai(path = "/login", method = "post", operation_id = "login")]
     async fn login(&self, req: &Request, body: JsonBody<LoginRequest>) -> Result<Json<TokenDto>, ApiError> {
         let ctx = RequestContext::of(req);
-        check_length("username", &body.0.username, 1, 254)?;
-        check_length("password", &body.0.password, 1, 1024)?;
-        let input = LoginInput { login: body.0.username, password: body.0.password };
+        let input = LoginInput { login: body.0.username.into_inner(), password: body.0.password.into_inner() };
         let pair = self.state.auth.login(input, &ctx.meta()).await?;
         Ok(Json(pair.into()))
     }
@@ -145,8 +143,7 @@ impl AuthApi {
     /// again revokes the session (401 `auth.refresh_reused`).
     #[oai(path = "/refresh", method = "post", operation_id = "refresh")]
     async fn refresh(&self, body: JsonBody<RefreshRequest>) -> Result<Json<TokenDto>, ApiError> {
-        check_length("refresh_token", &body.0.refresh_token, 1, 512)?;
-        let pair = self.state.auth.refresh(&body.0.refresh_token).await?;
+        let pair = self.state.auth.refresh(body.0.refresh_token.as_str()).await?;
         Ok(Json(pair.into()))
     }
 

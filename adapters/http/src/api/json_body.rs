@@ -2,15 +2,33 @@
 //!
 //! poem-openapi's own `Json<T>` reports a missing or mistyped field without naming it. `JsonBody<T>`
 //! documents exactly the same schema (`T: Type`) but parses with serde and `serde_path_to_error`, so a
-//! client learns `details.field = "username"` and a localized reason.
+//! client learns `details.field = "username"` and a localized reason. Fields with a domain rule
+//! ([`super::fields`]) parse through the domain during that same pass and are refused with the domain's
+//! violation, named by their path.
 
 use crate::problem::ApiError;
+use domain::{ValidationError, Violation};
 use poem::http::StatusCode;
 use poem::{FromRequest, Request, RequestBody};
 use poem_openapi::payload::{ParsePayload, Payload};
 use poem_openapi::registry::{MetaSchemaRef, Registry};
 use poem_openapi::types::Type;
 use serde::de::DeserializeOwned;
+use std::cell::Cell;
+
+thread_local! {
+    /// serde_json keeps only the message of an error that a field's `Deserialize` raises. A field that
+    /// parses through the domain leaves the typed violation here; [`JsonBody`] takes it right after the
+    /// synchronous `deserialize` call on the same thread.
+    static REFUSED: Cell<Option<Violation>> = const { Cell::new(None) };
+}
+
+/// The error a field's `Deserialize` returns when the domain refused its value.
+pub(crate) fn refuse<E: serde::de::Error>(violation: Violation) -> E {
+    let message = violation.to_string();
+    REFUSED.set(Some(violation));
+    E::custom(message)
+}
 
 /// A request body of type `T`.
 #[derive(Debug)]
@@ -38,31 +56,42 @@ impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
         let data = Vec::<u8>::from_request(request, body).await?;
-        // serde also builds structs from JSON arrays (by position); the API only takes objects.
-        match data.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'{') => {}
-            Some(_) => {
-                return Err(ApiError::new(StatusCode::BAD_REQUEST, "validation.wrong_type")
-                    .with_param("field", "body")
-                    .with_param("expected", "object")
-                    .into());
-            }
-            None => {
-                return Err(ApiError::new(StatusCode::BAD_REQUEST, "validation.required")
-                    .with_param("field", "body")
-                    .into());
-            }
-        }
-        let mut de = serde_json::Deserializer::from_slice(&data);
-        let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-            // serde_json reports a value an enum cannot start with (`{"role": 1}`) as a syntax error; only a
-            // document that does not parse at all is bad JSON.
-            let parses = serde_json::from_slice::<serde::de::IgnoredAny>(&data).is_ok();
-            classify(&err, parses)
-        })?;
-        de.end().map_err(|err| invalid_json(&err))?;
-        Ok(Self(value))
+        Ok(Self(read(&data)?))
     }
+}
+
+/// Reads a JSON object body into `T`, or the error naming what is wrong with it.
+fn read<T: DeserializeOwned>(data: &[u8]) -> Result<T, ApiError> {
+    // serde also builds structs from JSON arrays (by position); the API only takes objects.
+    match data.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => {}
+        Some(_) => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "validation.wrong_type")
+                .with_param("field", "body")
+                .with_param("expected", "object"));
+        }
+        None => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "validation.required").with_param("field", "body"));
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(data);
+    REFUSED.take();
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        if let Some(violation) = REFUSED.take() {
+            // A value refused before the reader reached a syntax error further on: bad JSON wins, as it did
+            // when fields were only checked after the whole body was read.
+            return match serde_json::from_slice::<serde::de::IgnoredAny>(data) {
+                Ok(_) => ApiError::from(ValidationError::new(err.path().to_string(), violation)),
+                Err(syntax) => invalid_json(&syntax),
+            };
+        }
+        // serde_json reports a value an enum cannot start with (`{"role": 1}`) as a syntax error; only a
+        // document that does not parse at all is bad JSON.
+        let parses = serde_json::from_slice::<serde::de::IgnoredAny>(data).is_ok();
+        classify(&err, parses)
+    })?;
+    de.end().map_err(|err| invalid_json(&err))?;
+    Ok(value)
 }
 
 poem_openapi::impl_apirequest_for_payload!(JsonBody<T>, T: Type + DeserializeOwned + Send);
@@ -188,18 +217,37 @@ mod tests {
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
+    struct Named {
+        username: crate::api::fields::UsernameText,
+        email: Option<crate::api::fields::EmailText>,
+    }
+
+    /// Fields with a domain rule are refused with the domain's violation, named by their path; bad JSON
+    /// further on still reads as bad JSON.
+    #[test]
+    fn domain_refusals_name_the_field_and_bad_json_wins() {
+        let refused = read::<Named>(br#"{"username": "ab"}"#).expect_err("too short");
+        assert_eq!((refused.code, field(&refused)), ("validation.too_short", Some("username")));
+        assert!(refused.params.contains(&("min", "3".into())));
+        let email = read::<Named>(br#"{"username": "bob", "email": "000"}"#).expect_err("not an address");
+        assert_eq!((email.code, field(&email)), ("validation.invalid_format", Some("email")));
+        assert_eq!(read::<Named>(br#"{"username": "ab", "#).map(drop).unwrap_err().code, "request.invalid_json");
+        let missing = read::<Named>(br#"{"email": "bob@example.com"}"#).expect_err("missing");
+        assert_eq!((missing.code, field(&missing)), ("validation.required", Some("username")), "no stale refusal");
+        assert!(read::<Named>(r#"{"username": "山田_taro"}"#.as_bytes()).is_ok());
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
     struct Profile {
         locale: String,
     }
 
     fn parse(body: &str) -> ApiError {
-        let mut de = serde_json::Deserializer::from_str(body);
-        match serde_path_to_error::deserialize::<_, Login>(&mut de) {
-            Ok(_) => match de.end() {
-                Ok(()) => panic!("{body} parsed"),
-                Err(e) => invalid_json(&e),
-            },
-            Err(e) => classify(&e, serde_json::from_str::<serde::de::IgnoredAny>(body).is_ok()),
+        match read::<Login>(body.as_bytes()) {
+            Ok(_) => panic!("{body} parsed"),
+            Err(e) => e,
         }
     }
 
@@ -222,7 +270,7 @@ mod tests {
         assert_eq!(field(&nested_unknown), Some("profile.x"));
         assert_eq!(parse(r#"{"username": "#).code, "request.invalid_json");
         assert_eq!(parse(r#"{"username": "a"} trailing"#).code, "request.invalid_json");
-        assert_eq!(parse("").code, "request.invalid_json");
+        assert_eq!(parse("").code, "validation.required", "an empty body is a missing one");
         let null = parse(r#"{"username": "a", "profile": null}"#);
         assert_eq!((null.code, field(&null)), ("validation.wrong_type", Some("profile")));
     }

@@ -1,7 +1,7 @@
 //! The caller's own account.
 
 use super::ApiTags;
-use super::bounds::check_length;
+use super::fields::{CandidatePasswordText, EmailText, NewPasswordText, Text};
 use super::json_body::{JsonBody, present};
 use super::models::{EXAMPLE_PASSWORD, LocaleDto, UserDto};
 use super::security::BearerAuth;
@@ -31,9 +31,8 @@ impl MeApi {
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
     /// New e-mail (unique).
-    #[oai(validator(min_length = 3, max_length = 254))]
     #[serde(default, deserialize_with = "present")]
-    pub email: Option<String>,
+    pub email: Option<EmailText>,
     /// New interface language.
     #[serde(default, deserialize_with = "present")]
     pub locale: Option<LocaleDto>,
@@ -45,22 +44,23 @@ pub struct UpdateMeRequest {
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     /// The current password.
-    #[oai(validator(min_length = 1, max_length = 1024))]
-    pub current_password: String,
+    pub current_password: CandidatePasswordText,
     /// The new password (same rules as registration).
-    #[oai(validator(min_length = 8, max_length = 128))]
-    pub new_password: String,
+    pub new_password: NewPasswordText,
 }
 
 impl Example for UpdateMeRequest {
     fn example() -> Self {
-        Self { email: Some("alice@example.org".into()), locale: Some(LocaleDto::En) }
+        Self { email: Some(Text::example("alice@example.org")), locale: Some(LocaleDto::En) }
     }
 }
 
 impl Example for ChangePasswordRequest {
     fn example() -> Self {
-        Self { current_password: EXAMPLE_PASSWORD.into(), new_password: "Staple-7-Orbit-Lantern".into() }
+        Self {
+            current_password: Text::example(EXAMPLE_PASSWORD),
+            new_password: Text::example("Staple-7-Orbit-Lantern"),
+        }
     }
 }
 
@@ -83,7 +83,10 @@ impl MeApi {
     /// Changes the signed-in user's e-mail and/or language.
     #[oai(path = "/", method = "patch", operation_id = "update_me")]
     async fn update(&self, auth: BearerAuth, body: JsonBody<UpdateMeRequest>) -> Result<Json<UserDto>, ApiError> {
-        let changes = ProfileChanges { email: body.0.email, locale: body.0.locale.map(|l| l.as_str().to_owned()) };
+        let changes = ProfileChanges {
+            email: body.0.email.map(Text::into_inner),
+            locale: body.0.locale.map(|l| l.as_str().to_owned()),
+        };
         let user = self.state.auth.update_me(&auth.0, changes).await?;
         Ok(Json(UserDto::from(&user)))
     }
@@ -95,8 +98,8 @@ impl MeApi {
         auth: BearerAuth,
         body: JsonBody<ChangePasswordRequest>,
     ) -> Result<PasswordChanged, ApiError> {
-        check_length("current_password", &body.0.current_password, 1, 1024)?;
-        self.state.auth.change_password(&auth.0, &body.0.current_password, &body.0.new_password).await?;
+        let body = body.0;
+        self.state.auth.change_password(&auth.0, body.current_password.as_str(), body.new_password.as_str()).await?;
         Ok(PasswordChanged::NoContent)
     }
 }

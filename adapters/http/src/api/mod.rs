@@ -2,8 +2,8 @@
 
 pub mod admin;
 mod auth;
-mod bounds;
 pub mod chat;
+pub mod fields;
 mod json_body;
 mod me;
 mod models;

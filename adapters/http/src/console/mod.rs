@@ -20,6 +20,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("charts.js", JS, include_str!("assets/charts.js")),
     ("dashboard.js", JS, include_str!("assets/dashboard.js")),
     ("dom.js", JS, include_str!("assets/dom.js")),
+    ("hints.js", JS, include_str!("assets/hints.js")),
     ("i18n.js", JS, include_str!("assets/i18n.js")),
     ("push.js", JS, include_str!("assets/push.js")),
     ("settings.js", JS, include_str!("assets/settings.js")),

@@ -65,6 +65,7 @@ pub fn world() -> World {
             bus: bus.clone(),
             audit: audit.clone(),
             clock: clock.clone(),
+            timer: Arc::new(adapter_memory::TokioTimer),
         },
         ChatOptions::default(),
     ));

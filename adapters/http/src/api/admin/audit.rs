@@ -1,6 +1,6 @@
 //! The audit log of admin writes.
 
-use super::page_request;
+use super::{PageParam, SizeParam, page_request};
 use crate::api::ApiTags;
 use crate::api::security::AdminAuth;
 use crate::problem::ApiError;
@@ -121,11 +121,9 @@ impl AdminAuditApi {
         &self,
         auth: AdminAuth,
         /// Page number, from 1.
-        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
-        page: Query<Option<u32>>,
+        page: Query<Option<PageParam>>,
         /// Page size, 1 to 100 (default 20).
-        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
-        size: Query<Option<u32>>,
+        size: Query<Option<SizeParam>>,
         /// Only this actor.
         actor_id: Query<Option<Uuid>>,
         /// Only this action code.

@@ -1,10 +1,11 @@
 //! `GET /api/v1/admin/stats/daily`: the dashboard's charts, one point per UTC day.
 
 use crate::api::ApiTags;
+use crate::api::fields::Bounded;
 use crate::api::security::AdminAuth;
 use crate::problem::ApiError;
 use crate::state::HttpState;
-use application::admin::DailyPoint;
+use application::admin::{DailyPoint, MAX_DAYS};
 use chrono::NaiveDate;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
@@ -100,10 +101,10 @@ impl AdminDailyApi {
         &self,
         auth: AdminAuth,
         /// Number of days ending today, 1 to 92 (default 30).
-        days: Query<Option<u32>>,
+        days: Query<Option<Bounded<1, { MAX_DAYS }>>>,
     ) -> Result<Json<DailySeriesDto>, ApiError> {
         let actor = auth.0;
-        let days = days.0.unwrap_or(30);
+        let days = days.0.map_or(30, |d| d.0);
         let points = self.state.dashboard.series(&actor, days).await?;
         Ok(Json(DailySeriesDto { days, points: points.into_iter().map(DailyPointDto::from).collect() }))
     }

@@ -22,10 +22,18 @@ pub use settings::AdminSettingsApi;
 pub use stats::AdminStatsApi;
 pub use users::AdminUsersApi;
 
+use crate::api::fields::Bounded;
 use crate::problem::ApiError;
-use domain::page::PageRequest;
+use domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, PageRequest};
 
-/// Validates `page`/`size` query parameters (defaults 1 and 20, size at most 100).
-pub(crate) fn page_request(page: Option<u32>, size: Option<u32>) -> Result<PageRequest, ApiError> {
-    Ok(PageRequest::new(page.unwrap_or(1), size.unwrap_or(20))?)
+/// A `page` query parameter: 1 to [`MAX_PAGE`].
+pub type PageParam = Bounded<1, { MAX_PAGE }>;
+
+/// A `size` query parameter: 1 to [`MAX_PAGE_SIZE`].
+pub type SizeParam = Bounded<1, { MAX_PAGE_SIZE }>;
+
+/// The page request of `page`/`size` query parameters (defaults 1 and [`DEFAULT_PAGE_SIZE`]); the domain
+/// refuses numbers outside the bounds.
+pub(crate) fn page_request(page: Option<PageParam>, size: Option<SizeParam>) -> Result<PageRequest, ApiError> {
+    Ok(PageRequest::new(page.map_or(1, |p| p.0), size.map_or(DEFAULT_PAGE_SIZE, |s| s.0))?)
 }

@@ -2,6 +2,7 @@
 //! service (which checks the admin role again and writes the audit entry).
 
 use crate::api::ApiTags;
+use crate::api::fields::NoticeText;
 use crate::api::json_body::JsonBody;
 use crate::api::security::AdminAuth;
 use crate::edge::RequestContext;
@@ -13,8 +14,12 @@ use domain::ids::UserId;
 use domain::{ValidationError, Violation};
 use poem::Request;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Deserialize;
+use serde_json::Value;
+use std::borrow::Cow;
 use uuid::Uuid;
 
 /// Push operations.
@@ -30,8 +35,7 @@ impl AdminPushApi {
 }
 
 /// Who receives a push.
-#[derive(Debug, Clone, Copy, Enum, Deserialize)]
-#[oai(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum Scope {
     /// One user (`target_id` is the user id); not stored, reaches their open connections.
@@ -43,8 +47,7 @@ enum Scope {
 }
 
 /// A notice to send.
-#[derive(Debug, Object, Deserialize)]
-#[oai(deny_unknown_fields, example)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PushRequest {
     /// `user`, `group` or `online`.
@@ -52,13 +55,72 @@ struct PushRequest {
     /// The user or group id; required for `user` and `group`, refused for `online`.
     target_id: Option<Uuid>,
     /// The notice, 1-4000 characters.
-    #[oai(validator(min_length = 1, max_length = 4000))]
-    text: String,
+    text: NoticeText,
 }
 
-impl poem_openapi::types::Example for PushRequest {
-    fn example() -> Self {
-        Self { scope: Scope::Online, target_id: None, text: "系统将于 22:00 UTC 维护 10 分钟。".into() }
+/// A push names a target for the `user` and `group` scopes and none for `online`: two shapes, so the
+/// document states the request as a `oneOf` of them, next to the handler that tells them apart.
+impl Type for PushRequest {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        "PushRequest".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Reference("PushRequest".into())
+    }
+
+    fn register(registry: &mut Registry) {
+        registry.create_schema::<Self, _>("PushRequest".into(), |_| {
+            let scope = |names: &[&str], description: &'static str| {
+                let names = names.iter().map(|n| Value::String((*n).into())).collect();
+                MetaSchemaRef::Inline(Box::new(MetaSchema {
+                    description: Some(description),
+                    enum_items: names,
+                    ..MetaSchema::new("string")
+                }))
+            };
+            let text = NoticeText::schema_ref()
+                .merge(MetaSchema { description: Some("The notice, 1-4000 characters."), ..MetaSchema::ANY });
+            let target = Uuid::schema_ref().merge(MetaSchema {
+                description: Some("The user or group id; required for `user` and `group`, refused for `online`."),
+                ..MetaSchema::ANY
+            });
+            let targeted = MetaSchema {
+                title: Some("targeted push".into()),
+                properties: vec![
+                    ("scope", scope(&["user", "group"], "One user or one group.")),
+                    ("target_id", target),
+                    ("text", text.clone()),
+                ],
+                required: vec!["scope", "target_id", "text"],
+                ..MetaSchema::new("object")
+            };
+            let online = MetaSchema {
+                title: Some("push to everyone online".into()),
+                properties: vec![("scope", scope(&["online"], "Everyone connected now.")), ("text", text)],
+                required: vec!["scope", "text"],
+                ..MetaSchema::new("object")
+            };
+            MetaSchema {
+                title: Some("PushRequest".into()),
+                description: Some("A notice to send."),
+                one_of: vec![MetaSchemaRef::Inline(Box::new(targeted)), MetaSchemaRef::Inline(Box::new(online))],
+                example: Some(serde_json::json!({"scope": "online", "text": "系统将于 22:00 UTC 维护 10 分钟。"})),
+                ..MetaSchema::ANY
+            }
+        });
+    }
+
+    fn as_raw_value(&self) -> Option<&Self> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
     }
 }
 
@@ -105,7 +167,7 @@ impl AdminPushApi {
                 PushScope::Online
             }
         };
-        let outcome = self.state.chat.push(&actor, scope, &body.text, &RequestContext::of(req).meta()).await?;
+        let outcome = self.state.chat.push(&actor, scope, body.text.as_str(), &RequestContext::of(req).meta()).await?;
         Ok(Accepted::Accepted(Json(PushResponse { delivered: outcome.delivered, message_ids: outcome.message_ids })))
     }
 }

@@ -1,6 +1,7 @@
 //! Typed system settings.
 
 use crate::api::ApiTags;
+use crate::api::fields::{SettingKeyParam, SettingValues};
 use crate::api::json_body::JsonBody;
 use crate::api::security::AdminAuth;
 use crate::edge::RequestContext;
@@ -16,7 +17,6 @@ use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// Settings operations.
 pub struct AdminSettingsApi {
@@ -93,8 +93,7 @@ impl From<SettingView> for SettingDto {
 struct UpdateSettingsRequest {
     /// e.g. `{ "site.name": "交易所", "auth.registration_open": false }`. Every value is checked first;
     /// if one is refused, none is written.
-    #[oai(validator(min_properties = 1, max_properties = 64))]
-    values: BTreeMap<String, Value>,
+    values: SettingValues,
 }
 
 impl Example for SettingDto {
@@ -116,7 +115,7 @@ impl Example for SettingDto {
 impl Example for UpdateSettingsRequest {
     fn example() -> Self {
         let values = [("site.name", Value::String("交易所".into())), ("auth.registration_open", Value::Bool(true))];
-        Self { values: values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect() }
+        Self { values: SettingValues(values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()) }
     }
 }
 
@@ -139,7 +138,7 @@ impl AdminSettingsApi {
         body: JsonBody<UpdateSettingsRequest>,
     ) -> Result<Json<Vec<SettingDto>>, ApiError> {
         let actor = auth.0;
-        self.state.settings.update(&actor, &body.0.values, &RequestContext::of(req).meta()).await?;
+        self.state.settings.update(&actor, &body.0.values.0, &RequestContext::of(req).meta()).await?;
         let views = self.state.settings.list(&actor).await?;
         Ok(Json(views.into_iter().map(SettingDto::from).collect()))
     }
@@ -151,11 +150,10 @@ impl AdminSettingsApi {
         req: &Request,
         auth: AdminAuth,
         /// The setting's dotted key.
-        #[oai(validator(max_length = 64))]
-        key: Path<String>,
+        key: Path<SettingKeyParam>,
     ) -> Result<Json<Vec<SettingDto>>, ApiError> {
         let actor = auth.0;
-        self.state.settings.reset(&actor, &key.0, &RequestContext::of(req).meta()).await?;
+        self.state.settings.reset(&actor, key.0.0.as_str(), &RequestContext::of(req).meta()).await?;
         let views = self.state.settings.list(&actor).await?;
         Ok(Json(views.into_iter().map(SettingDto::from).collect()))
     }

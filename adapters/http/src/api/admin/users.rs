@@ -1,7 +1,8 @@
 //! User management.
 
-use super::page_request;
+use super::{PageParam, SizeParam, page_request};
 use crate::api::ApiTags;
+use crate::api::fields::{EmailText, NewPasswordText, Text, UsernameText};
 use crate::api::json_body::{JsonBody, present};
 use crate::api::models::{EXAMPLE_PASSWORD, RoleDto, StatusDto, UserDto};
 use crate::api::security::AdminAuth;
@@ -88,18 +89,11 @@ struct UserPageDto {
 #[serde(deny_unknown_fields)]
 struct CreateUserRequest {
     /// Username (registration rules).
-    #[oai(validator(
-        min_length = 3,
-        max_length = 32,
-        pattern = r"^[A-Za-z0-9_\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF]+$"
-    ))]
-    username: String,
+    username: UsernameText,
     /// E-mail.
-    #[oai(validator(min_length = 3, max_length = 254))]
-    email: String,
+    email: EmailText,
     /// Initial password (registration rules).
-    #[oai(validator(min_length = 8, max_length = 128))]
-    password: String,
+    password: NewPasswordText,
     /// Role; `admin` and `super_admin` need a super admin. Default `user`.
     #[serde(default, deserialize_with = "present")]
     role: Option<RoleDto>,
@@ -129,8 +123,7 @@ struct StatusRequest {
 #[serde(deny_unknown_fields)]
 struct PasswordRequest {
     /// The new password (registration rules). The user is signed out everywhere.
-    #[oai(validator(min_length = 8, max_length = 128))]
-    password: String,
+    password: NewPasswordText,
 }
 
 impl Example for UserPageDto {
@@ -142,9 +135,9 @@ impl Example for UserPageDto {
 impl Example for CreateUserRequest {
     fn example() -> Self {
         Self {
-            username: "bob_ops".into(),
-            email: "bob@example.com".into(),
-            password: EXAMPLE_PASSWORD.into(),
+            username: Text::example("bob_ops"),
+            email: Text::example("bob@example.com"),
+            password: Text::example(EXAMPLE_PASSWORD),
             role: Some(RoleDto::User),
         }
     }
@@ -164,7 +157,7 @@ impl Example for StatusRequest {
 
 impl Example for PasswordRequest {
     fn example() -> Self {
-        Self { password: EXAMPLE_PASSWORD.into() }
+        Self { password: Text::example(EXAMPLE_PASSWORD) }
     }
 }
 
@@ -185,11 +178,9 @@ impl AdminUsersApi {
         &self,
         auth: AdminAuth,
         /// Page number, from 1.
-        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
-        page: Query<Option<u32>>,
+        page: Query<Option<PageParam>>,
         /// Page size, 1 to 100 (default 20).
-        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
-        size: Query<Option<u32>>,
+        size: Query<Option<SizeParam>>,
         /// Substring of username or e-mail, matched literally.
         #[oai(validator(max_length = 100))]
         search: Query<Option<String>>,
@@ -254,9 +245,9 @@ impl AdminUsersApi {
         let actor = auth.0;
         let settings = self.state.settings.current().await?;
         let input = NewUserInput {
-            username: body.0.username,
-            email: body.0.email,
-            password: body.0.password,
+            username: body.0.username.into_inner(),
+            email: body.0.email.into_inner(),
+            password: body.0.password.into_inner(),
             role: body.0.role.map(Into::into).unwrap_or(domain::user::Role::User),
         };
         let user = self.state.admin.create_user(&actor, input, &settings, &RequestContext::of(req).meta()).await?;
@@ -321,7 +312,7 @@ impl AdminUsersApi {
     ) -> Result<Json<UserDto>, ApiError> {
         let actor = auth.0;
         let meta = RequestContext::of(req).meta();
-        let user = self.state.admin.reset_password(&actor, UserId(id.0), &body.0.password, &meta).await?;
+        let user = self.state.admin.reset_password(&actor, UserId(id.0), body.0.password.as_str(), &meta).await?;
         Ok(Json(UserDto::from(&user)))
     }
 }

@@ -3,17 +3,21 @@
 
 use super::models::{ConversationDto, ConversationListDto, HistoryDto, MessageDto, ReadRequest, ReadStateDto};
 use crate::api::ApiTags;
+use crate::api::fields::{Bounded, ConversationIdParam};
 use crate::api::json_body::JsonBody;
 use crate::api::security::BearerAuth;
 use crate::problem::ApiError;
 use crate::state::HttpState;
-use domain::chat::ConversationId;
+use domain::chat::{ConversationId, MAX_HISTORY_LIMIT};
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 
 /// Default history page size.
 const DEFAULT_LIMIT: u32 = 50;
+
+/// A history page size: 1 to [`MAX_HISTORY_LIMIT`] (`HistoryQuery` refuses others).
+type HistoryLimit = Bounded<1, { MAX_HISTORY_LIMIT }>;
 
 /// Conversation operations.
 pub struct ConversationsApi {
@@ -27,8 +31,8 @@ impl ConversationsApi {
     }
 }
 
-fn conversation(raw: &str) -> Result<ConversationId, ApiError> {
-    Ok(raw.parse::<ConversationId>()?)
+fn conversation(raw: &ConversationIdParam) -> Result<ConversationId, ApiError> {
+    Ok(raw.0.parse::<ConversationId>()?)
 }
 
 #[OpenApi(prefix_path = "/api/v1/conversations", tag = "ApiTags::Chat")]
@@ -49,18 +53,17 @@ impl ConversationsApi {
     async fn history(
         &self,
         auth: BearerAuth,
-        /// Conversation id: `d:<smaller user id>:<larger user id>` or `g:<group id>`.
-        id: Path<String>,
+        /// Conversation id: `d:<user id>:<user id>` with the smaller id first, or `g:<group id>`.
+        id: Path<ConversationIdParam>,
         /// Only messages with a smaller seq.
         before: Query<Option<u64>>,
         /// Only messages with a larger seq.
         after: Query<Option<u64>>,
         /// Page size, 1 to 100 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<HistoryLimit>>,
     ) -> Result<Json<HistoryDto>, ApiError> {
         let conversation = conversation(&id.0)?;
-        let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
+        let limit = limit.0.map_or(DEFAULT_LIMIT, |l| l.0);
         let page = self.state.conversations.history(auth.0.user_id, conversation, after.0, before.0, limit).await?;
         Ok(Json(HistoryDto {
             items: page.messages.iter().map(MessageDto::from).collect(),
@@ -74,8 +77,8 @@ impl ConversationsApi {
     async fn mark_read(
         &self,
         auth: BearerAuth,
-        /// Conversation id.
-        id: Path<String>,
+        /// Conversation id: `d:<user id>:<user id>` with the smaller id first, or `g:<group id>`.
+        id: Path<ConversationIdParam>,
         body: JsonBody<ReadRequest>,
     ) -> Result<Json<ReadStateDto>, ApiError> {
         let conversation = conversation(&id.0)?;

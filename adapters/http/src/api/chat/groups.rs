@@ -5,7 +5,7 @@ use super::models::{
     RenameGroupRequest, SetRoleRequest,
 };
 use crate::api::ApiTags;
-use crate::api::admin::page_request;
+use crate::api::admin::{PageParam, SizeParam, page_request};
 use crate::api::json_body::JsonBody;
 use crate::api::security::BearerAuth;
 use crate::problem::ApiError;
@@ -58,7 +58,7 @@ impl GroupsApi {
     #[oai(path = "/", method = "post", operation_id = "create_group")]
     async fn create(&self, auth: BearerAuth, body: JsonBody<CreateGroupRequest>) -> Result<GroupCreated, ApiError> {
         let input = NewGroup {
-            name: body.0.name,
+            name: body.0.name.into_inner(),
             members: body.0.members.unwrap_or_default().into_iter().map(UserId).collect(),
         };
         let view = self.state.groups.create(auth.0.user_id, input).await?;
@@ -87,7 +87,7 @@ impl GroupsApi {
         id: Path<Uuid>,
         body: JsonBody<RenameGroupRequest>,
     ) -> Result<Json<GroupDto>, ApiError> {
-        let view = self.state.groups.rename(auth.0.user_id, GroupId(id.0), &body.0.name).await?;
+        let view = self.state.groups.rename(auth.0.user_id, GroupId(id.0), body.0.name.as_str()).await?;
         Ok(Json(GroupDto::from(&view)))
     }
 
@@ -106,11 +106,9 @@ impl GroupsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
         /// Page number, from 1.
-        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
-        page: Query<Option<u32>>,
+        page: Query<Option<PageParam>>,
         /// Page size, 1 to 100 (default 20).
-        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
-        size: Query<Option<u32>>,
+        size: Query<Option<SizeParam>>,
     ) -> Result<Json<MemberPageDto>, ApiError> {
         let request = page_request(page.0, size.0)?;
         let found = self.state.groups.members(auth.0.user_id, GroupId(id.0), request).await?;
@@ -131,7 +129,7 @@ impl GroupsApi {
         id: Path<Uuid>,
         body: JsonBody<AddMemberRequest>,
     ) -> Result<MemberAdded, ApiError> {
-        let role = body.0.role.map(Into::into);
+        let role = body.0.role.map(|r| r.0.into());
         let member = self.state.groups.add_member(auth.0.user_id, GroupId(id.0), UserId(body.0.user_id), role).await?;
         Ok(MemberAdded::Created(Json(MemberDto::from(&member))))
     }

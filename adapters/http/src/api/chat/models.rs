@@ -1,12 +1,15 @@
 //! Chat shapes on the wire: groups, members, messages, conversations, read state and presence, each with
 //! the example the docs show.
 
+use crate::api::fields::{GroupNameText, Text};
 use chrono::{DateTime, TimeZone, Utc};
 use domain::chat::{ConversationId, Group, GroupMember, MemberRole, Message, MessageKind};
-use poem_openapi::types::Example;
+use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
+use poem_openapi::types::{Example, ParseError, ParseFromJSON, ParseResult, ToJSON, Type};
 use poem_openapi::{Enum, Object};
 use serde::Deserialize;
 use serde_json::Value;
+use std::borrow::Cow;
 
 const EXAMPLE_USER: &str = "0193a1b2-7c00-7aaa-8bbb-0123456789ab";
 const EXAMPLE_PEER: &str = "0193a1b9-7c00-7aaa-8bbb-0123456789ab";
@@ -211,8 +214,7 @@ pub struct MemberPageDto {
 #[serde(deny_unknown_fields)]
 pub struct CreateGroupRequest {
     /// Display name: 1-64 characters after trimming, no control characters.
-    #[oai(validator(min_length = 1, max_length = 64))]
-    pub name: String,
+    pub name: GroupNameText,
     /// Users to add as regular members at once (the creator becomes the owner). Together with the creator
     /// they must fit the member limit; unknown users are refused with 404 `user.not_found`.
     #[serde(default, deserialize_with = "crate::api::json_body::present")]
@@ -221,7 +223,7 @@ pub struct CreateGroupRequest {
 
 impl Example for CreateGroupRequest {
     fn example() -> Self {
-        Self { name: "Release team".into(), members: Some(vec![EXAMPLE_PEER.parse().unwrap_or_default()]) }
+        Self { name: Text::example("Release team"), members: Some(vec![EXAMPLE_PEER.parse().unwrap_or_default()]) }
     }
 }
 
@@ -231,13 +233,12 @@ impl Example for CreateGroupRequest {
 #[serde(deny_unknown_fields)]
 pub struct RenameGroupRequest {
     /// The new name (same rules as at creation).
-    #[oai(validator(min_length = 1, max_length = 64))]
-    pub name: String,
+    pub name: GroupNameText,
 }
 
 impl Example for RenameGroupRequest {
     fn example() -> Self {
-        Self { name: "Release team (Q1)".into() }
+        Self { name: Text::example("Release team (Q1)") }
     }
 }
 
@@ -250,12 +251,54 @@ pub struct AddMemberRequest {
     pub user_id: uuid::Uuid,
     /// `member` (default) or `admin` (owner only). Ownership is transferred with the role change operation.
     #[serde(default, deserialize_with = "crate::api::json_body::present")]
-    pub role: Option<MemberRoleDto>,
+    pub role: Option<AddedRoleDto>,
+}
+
+/// The role of a member being added: documented as [`application::groups::ADDABLE_ROLES`]; `owner` is
+/// read as a role so that the group service refuses it with the allowed ones, as it decides who may add
+/// whom first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct AddedRoleDto(pub MemberRoleDto);
+
+impl Type for AddedRoleDto {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        "AddedRole".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        let roles = application::groups::ADDABLE_ROLES.iter().filter_map(|r| MemberRoleDto::from(*r).to_json());
+        MetaSchemaRef::Inline(Box::new(MetaSchema { enum_items: roles.collect(), ..MetaSchema::new("string") }))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl ParseFromJSON for AddedRoleDto {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        MemberRoleDto::parse_from_json(value).map(Self).map_err(ParseError::propagate)
+    }
+}
+
+impl ToJSON for AddedRoleDto {
+    fn to_json(&self) -> Option<Value> {
+        self.0.to_json()
+    }
 }
 
 impl Example for AddMemberRequest {
     fn example() -> Self {
-        Self { user_id: EXAMPLE_PEER.parse().unwrap_or_default(), role: Some(MemberRoleDto::Member) }
+        Self { user_id: EXAMPLE_PEER.parse().unwrap_or_default(), role: Some(AddedRoleDto(MemberRoleDto::Member)) }
     }
 }
 

@@ -5,6 +5,7 @@ import { api, login, logout, signedIn, whenSignedOut } from "./api.js";
 import { bindAudit, showAudit, translateActions } from "./audit.js";
 import { showDashboard } from "./dashboard.js";
 import { $, clearMessages, showError } from "./dom.js";
+import { loadHints } from "./hints.js";
 import { lang, setLang, t, translatePage } from "./i18n.js";
 import { bindPush, showPush } from "./push.js";
 import { bindSettings, showSettings } from "./settings.js";
@@ -126,6 +127,7 @@ bindSettings(reload);
 bindAudit(reload);
 bindPush(reload);
 translatePage();
+loadHints();
 if (signedIn()) {
   reload(async () => {
     try {

@@ -4,6 +4,7 @@
 import { api, query } from "./api.js";
 import { auditTable } from "./audit.js";
 import { $, el, fmtTime, confirmThen, fieldError, showNotice } from "./dom.js";
+import { problem } from "./hints.js";
 import { t } from "./i18n.js";
 
 const list = { page: 1, pages: 1 };
@@ -115,9 +116,9 @@ export function bindUser(reload) {
   $("#password-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const input = $("#detail-password");
-    const problem = input.value.length < 8 || input.value.length > 128 ? t("v_length", { min: 8, max: 128 }) : "";
-    if (problem) {
-      input.setCustomValidity(problem);
+    const refused = problem(input);
+    if (refused) {
+      input.setCustomValidity(refused);
       input.reportValidity();
       input.setCustomValidity("");
       return;
@@ -128,17 +129,11 @@ export function bindUser(reload) {
   });
 }
 
-/** Client-side checks mirroring the API's rules; the API checks again and its message wins. */
+/** Client-side checks from the API's document; the API checks again and its message wins. */
 function checkCreate(form) {
   let ok = true;
   for (const input of form.querySelectorAll("input")) {
-    let msg = "";
-    const v = input.value;
-    if (!v) msg = t("v_required");
-    else if ((input.minLength > 0 && v.length < input.minLength) || (input.maxLength > 0 && v.length > input.maxLength)) {
-      msg = t("v_length", { min: Math.max(input.minLength, 1), max: input.maxLength });
-    } else if (input.validity.typeMismatch) msg = t("v_email");
-    else if (input.validity.patternMismatch) msg = t("v_pattern");
+    const msg = problem(input);
     fieldError(input, msg);
     ok = ok && !msg;
   }

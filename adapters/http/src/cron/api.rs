@@ -1,12 +1,12 @@
 //! The cron page's JSON API under `/api/v1/cron`. Handlers resolve the caller (admins only, role re-read),
 //! translate shapes and call the [`CronConsole`]; nothing else.
 
-use crate::console::{CronConsole, STATS_DAYS, TaskView};
-use adapter_http::api::AdminAuth;
-use adapter_http::edge::RequestContext;
-use adapter_http::problem::ApiError;
+use crate::api::AdminAuth;
+use crate::api::admin::{PageParam, SizeParam, page_request};
+use crate::edge::RequestContext;
+use crate::problem::ApiError;
+use application::scheduler::{CronConsole, STATS_DAYS, TaskView};
 use chrono::{DateTime, Utc};
-use domain::page::PageRequest;
 use domain::schedule::{
     InstanceStatus, MisfirePolicy, OverlapPolicy, RunQuery, RunRecord, RunStatus, TaskName, Trigger,
 };
@@ -420,18 +420,16 @@ impl CronApi {
         /// Fire time before (RFC 3339).
         to: Query<Option<DateTime<Utc>>>,
         /// Page number, from 1.
-        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
-        page: Query<Option<u32>>,
+        page: Query<Option<PageParam>>,
         /// Page size, 1 to 100 (default 20).
-        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
-        size: Query<Option<u32>>,
+        size: Query<Option<SizeParam>>,
     ) -> Result<Json<RunPageDto>, ApiError> {
         let actor = auth.0;
         let task = match task.0.filter(|t| !t.is_empty()) {
             None => None,
             Some(raw) => Some(
                 TaskName::parse(&raw)
-                    .map_err(|_| ApiError::from(crate::console::ConsoleError::TaskNotFound(raw.clone())))?,
+                    .map_err(|_| ApiError::from(application::scheduler::ConsoleError::TaskNotFound(raw.clone())))?,
             ),
         };
         let query = RunQuery {
@@ -441,7 +439,7 @@ impl CronApi {
             instance: instance.0.filter(|s| !s.is_empty()),
             from: from.0,
             to: to.0,
-            page: PageRequest::new(page.0.unwrap_or(1), size.0.unwrap_or(20))?,
+            page: page_request(page.0, size.0)?,
         };
         let found = self.console.runs(&actor, &query).await?;
         Ok(Json(RunPageDto {

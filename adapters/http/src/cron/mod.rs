@@ -1,18 +1,18 @@
 //! The cron web page on its own port (`cron.web_port`, 8081): the page itself (embedded, works offline), its
-//! JSON API (poem-openapi, spec at `/openapi.json`, docs at `/docs`), the platform's login operations and
-//! ops endpoints, all behind adapter-http's edge so errors, request ids, locales and access logs look the same
-//! as on the main API.
+//! JSON API (poem-openapi, spec at `/openapi.json`, docs at `/docs`) over the operator's use cases
+//! (`application::scheduler`), the platform's login operations and ops endpoints, all behind the same edge
+//! as the main API, so errors, request ids, locales and access logs look the same.
 
 mod api;
 mod page;
 
 pub use api::CronApi;
 
-use crate::console::CronConsole;
-use adapter_http::api::{AuthApi, OpsApi};
-use adapter_http::edge::Edge;
-use adapter_http::spec;
-use adapter_http::{HttpState, drop_empty_params};
+use crate::api::{AuthApi, OpsApi};
+use crate::edge::Edge;
+use crate::spec;
+use crate::{HttpState, drop_empty_params};
+use application::scheduler::CronConsole;
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Route};
 use poem_openapi::OpenApiService;
 use std::sync::Arc;
@@ -32,7 +32,7 @@ pub fn service(state: HttpState, console: Arc<CronConsole>) -> OpenApiService<Cr
 pub fn app(state: HttpState, console: Arc<CronConsole>) -> impl Endpoint {
     let api = service(state.clone(), console);
     let document = spec::finish(&api.spec());
-    let allow = Arc::new(spec::allow_index(&document));
+    let allow = Arc::new(spec::RouteIndex::of::<CronApis>());
     let docs = api.swagger_ui();
     let served = poem::endpoint::make_sync(move |_| {
         poem::Response::builder().content_type("application/json; charset=utf-8").body(document.clone())
