@@ -12,6 +12,8 @@
 #   BENCH_BIN         directory of the release binaries (exchange, hello-poem, gin-baseline)
 #   BENCH_EXCHANGE    exchange binary to measure (default $BENCH_BIN/exchange; point it at an older build
 #                     to measure "before")
+#   BENCH_CONFIG_DIR  the configs/ directory that binary reads (default: this tree's; an older build needs
+#                     the configs of its own commit, since unknown keys stop start-up)
 #   BENCH_ROUNDS      alternating rounds per comparison (3)
 #   BENCH_DURATION    wrk duration of one round (10s)
 #   BENCH_CONNECTIONS wrk connections (64); BENCH_THREADS wrk threads (1)
@@ -21,6 +23,7 @@ BENCH_ROOT=${BENCH_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BENCH_OUT=${BENCH_OUT:-$BENCH_ROOT/target/bench/manual}
 BENCH_BIN=${BENCH_BIN:-$BENCH_ROOT/target/release}
 BENCH_EXCHANGE=${BENCH_EXCHANGE:-$BENCH_BIN/exchange}
+BENCH_CONFIG_DIR=${BENCH_CONFIG_DIR:-$BENCH_ROOT/configs}
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_DURATION=${BENCH_DURATION:-10s}
 BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-64}
@@ -82,7 +85,7 @@ bench_wait_up() {
 # counters; scenarios that go past one key's quota spread their load over several users and client IPs
 # (`X-Forwarded-For`, believed from 127.0.0.1 as behind a load balancer), as real traffic is spread.
 bench_exchange_env() {
-  echo EXCHANGE_CONFIG_DIR="$BENCH_ROOT/configs" \
+  echo EXCHANGE_CONFIG_DIR="$BENCH_CONFIG_DIR" \
     EXCHANGE__SERVER__TRUSTED_PROXIES=127.0.0.1 \
     EXCHANGE__RATE_LIMIT__API_PER_MINUTE_IP=1000000 \
     EXCHANGE__RATE_LIMIT__API_PER_MINUTE_USER=1000000 \
