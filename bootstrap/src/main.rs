@@ -8,8 +8,8 @@ use clap::Parser;
 use std::process::ExitCode;
 
 /// mimalloc instead of glibc's malloc: a request allocates and frees a few dozen small blocks (futures,
-/// header maps, extensions, log buffers), and mimalloc's thread-local free lists take about half the
-/// instructions per pair (docs/benchmarks.md has the measurement).
+/// header maps, extensions, log buffers); measured under callgrind, `GET /ping` went from 51.1k to 46.3k
+/// instructions (malloc and free from ~7.2k to ~2.7k; docs/benchmarks.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
