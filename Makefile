@@ -4,7 +4,7 @@ BIN   := exchange
 NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 
 .DEFAULT_GOAL := help
-.PHONY: build run test test-coverage clean deps fmt lint dev prod-build setup screenshots help
+.PHONY: build run test test-coverage clean deps fmt lint dev prod-build setup screenshots bench help
 
 build: ## Build every crate (debug)
 	$(CARGO) build --workspace --locked
@@ -56,6 +56,9 @@ screenshots: ## Re-take the admin console's screenshots (target/screenshots/) an
 	./.ci/services
 	$(CARGO) build --locked -p bootstrap --bin exchange
 	EXCHANGE_REFRESH_SCREENSHOTS=1 $(CARGO) test --locked -p e2e -- admin_console
+
+bench: ## Release builds + every load scenario of tests/baseline/scenarios against the baselines (pinned, minutes; never part of test)
+	./tests/baseline/bench.sh
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'

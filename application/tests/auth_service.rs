@@ -58,3 +58,22 @@ async fn a_legacy_hash_is_replaced_on_the_next_successful_login_only() {
     world.auth.login(login("legacy_user", PASSWORD), &ip).await.expect("the new hash verifies");
     assert_eq!(world.hasher.hashes(), 1, "rehashed once");
 }
+
+#[tokio::test]
+async fn the_cached_profile_shows_every_change_made_through_the_services() {
+    use application::Actor;
+    use application::auth::{Principal, ProfileChanges};
+    let world = World::new();
+    let alice = world.seed("alice", Role::User, LEGACY).await;
+    let root = world.seed("root_admin", Role::SuperAdmin, LEGACY).await;
+    let me = Principal { user_id: alice.id, role: alice.role, session_id: domain::ids::SessionId::new() };
+    assert_eq!(world.auth.me(&me).await.expect("profile").email.as_str(), "alice@example.com");
+
+    let changes = ProfileChanges { email: Some("alice@example.org".into()), locale: None };
+    world.auth.update_me(&me, changes).await.expect("own change");
+    assert_eq!(world.auth.me(&me).await.expect("profile").email.as_str(), "alice@example.org", "own change shown");
+
+    let actor = Actor { id: root.id, username: root.username.as_str().to_owned(), role: root.role };
+    world.admin.set_role(&actor, alice.id, Role::Admin, &RequestMeta::default()).await.expect("admin change");
+    assert_eq!(world.auth.me(&me).await.expect("profile").role, Role::Admin, "an admin's change shown");
+}

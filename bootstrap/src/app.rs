@@ -90,11 +90,14 @@ impl Application {
         let components_timeout = crate::commands::cron::shutdown_bound(&self.config);
         let metrics = crate::metrics::prometheus()
             .map(|handle| Arc::new(move || handle.render()) as Arc<dyn Fn() -> String + Send + Sync>);
-        let mut state = self.services.http_state(&self.config, metrics);
-        state.console.cron_port = self.cron_addr.get().map(SocketAddr::port);
-        let endpoint = poem::Route::new()
-            .at(&self.config.server.ws_path, adapter_ws::endpoint(self.gateway.clone()))
-            .nest("/", adapter_http::app(state));
+        let state =
+            self.services.http_state(&self.config, metrics).with_cron_port(self.cron_addr.get().map(SocketAddr::port));
+        // The WebSocket path exactly, the rest to the HTTP application (a split, not a nest: see Split).
+        let endpoint = adapter_http::Split::new(
+            adapter_http::Paths::Exactly(self.config.server.ws_path.clone()),
+            adapter_ws::endpoint(self.gateway.clone()),
+            adapter_http::app(state),
+        );
         let lifecycle = self.lifecycle.clone();
         let token = lifecycle.token();
         let gateway = self.gateway.clone();

@@ -82,9 +82,11 @@ impl InProcess {
         tokio::spawn(gateway.clone().sweep_presence());
         tokio::spawn(gateway.clone().complete_abandoned_sends());
         tokio::spawn(gateway.clone().drain(Duration::from_secs(5)));
-        let endpoint = poem::Route::new()
-            .at(&config.server.ws_path, adapter_ws::endpoint(gateway))
-            .nest("/", adapter_http::app(services.http_state(&config, None)));
+        let endpoint = adapter_http::Split::new(
+            adapter_http::Paths::Exactly(config.server.ws_path.clone()),
+            adapter_ws::endpoint(gateway),
+            adapter_http::app(services.http_state(&config, None)),
+        );
         let signal = stop.clone();
         let server = tokio::spawn(async move {
             poem::Server::new_with_acceptor(acceptor)

@@ -1,4 +1,4 @@
-//! Composition root of exchange: configuration, logging, wiring of adapters into the application, and the
+//! Composition root of exchange: configuration, the start of logging (`adapter-logging`), wiring of adapters into the application, and the
 //! lifecycle (start, run, stop) of the `exchange` binary's subcommands.
 //!
 //! This is the only crate that knows every adapter; nothing else may depend on it.
@@ -9,7 +9,6 @@ pub mod commands;
 pub mod config;
 pub mod in_process;
 pub mod lifecycle;
-pub mod logging;
 pub mod metrics;
 pub mod scheduler;
 pub mod wiring;

@@ -1,13 +1,25 @@
-//! Runs CPU-heavy closures on tokio's blocking pool, at most `max_concurrent` at once, with at most
+//! Runs CPU-heavy closures on threads of their own, at most `max_concurrent` at once, with at most
 //! `max_queue` callers waiting for a turn.
 //!
 //! Past the queue bound callers are refused at once rather than piling up: a login storm then costs a few
 //! 503s instead of unbounded memory and latency. Closures never run on the async workers.
+//!
+//! The threads run at a lower scheduling priority ([`WORKER_NICE`]): where they share a core with the async
+//! workers (one core, or a busy machine), the workers win it, so a login storm slows logins instead of
+//! every other request. On tokio's blocking pool (before) a storm on one core took half of it from
+//! `/ping` (docs/benchmarks.md, login storm). An idle core still runs them at full speed.
 
 use domain::InfraError;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use tokio::sync::{Semaphore, TryAcquireError};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use tokio::sync::{Semaphore, TryAcquireError, oneshot};
+
+/// The nice value of the worker threads (0 is normal, 19 the lowest): the CFS weight of nice 10 is about a
+/// tenth of nice 0's, so a saturated core gives hashing about 10% instead of half.
+pub(crate) const WORKER_NICE: i32 = 10;
+
+/// One closure and what it holds on to until it has run (its permit).
+type Job = Box<dyn FnOnce() + Send>;
 
 /// Bounded access to the blocking pool for one kind of work, named by `backend` in errors.
 #[derive(Debug)]
@@ -17,6 +29,8 @@ pub(crate) struct BlockingGate {
     waiting: AtomicUsize,
     max_concurrent: usize,
     max_queue: usize,
+    /// Feeds the worker threads (started on first use); dropping it ends them.
+    workers: Mutex<Option<mpsc::Sender<Job>>>,
 }
 
 /// Why a caller was turned away without running; the source of `InfraError::Unavailable`.
@@ -50,7 +64,39 @@ impl BlockingGate {
             waiting: AtomicUsize::new(0),
             max_concurrent,
             max_queue,
+            workers: Mutex::new(None),
         }
+    }
+
+    /// Hands `job` to a worker, starting the workers on first use.
+    fn submit(&self, job: Job) -> Result<(), InfraError> {
+        let mut workers = self.workers.lock().unwrap_or_else(PoisonError::into_inner);
+        let sender = match &*workers {
+            Some(sender) => sender.clone(),
+            None => {
+                let (sender, receiver) = mpsc::channel::<Job>();
+                let receiver = Arc::new(Mutex::new(receiver));
+                for i in 0..self.max_concurrent {
+                    let receiver = Arc::clone(&receiver);
+                    std::thread::Builder::new()
+                        .name(format!("{}-{i}", self.backend))
+                        .spawn(move || {
+                            lower_priority();
+                            loop {
+                                let next = receiver.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                                match next {
+                                    Ok(job) => job(),
+                                    Err(_) => return,
+                                }
+                            }
+                        })
+                        .map_err(|e| InfraError::unexpected(self.backend, e))?;
+                }
+                workers.insert(sender).clone()
+            }
+        };
+        drop(workers);
+        sender.send(job).map_err(|_| InfraError::unexpected(self.backend, WorkersGone))
     }
 
     /// How many closures may run at once (0 in the options already resolved to the CPU count).
@@ -82,14 +128,36 @@ impl BlockingGate {
             }
             Err(closed @ TryAcquireError::Closed) => return Err(InfraError::unexpected(self.backend, closed)),
         };
-        tokio::task::spawn_blocking(move || {
+        let (done, result) = oneshot::channel();
+        self.submit(Box::new(move || {
             let _permit = permit;
-            work()
-        })
-        .await
-        .map_err(|e| InfraError::unexpected(self.backend, e))
+            // The caller may have gone (a dropped request): then nobody wants the result.
+            let _ = done.send(work());
+        }))?;
+        result.await.map_err(|_| InfraError::unexpected(self.backend, WorkersGone))
     }
 }
+
+/// A worker thread died (the closure panicked) before answering.
+#[derive(Debug, thiserror::Error)]
+#[error("the worker thread stopped before finishing")]
+struct WorkersGone;
+
+/// Lowers the calling thread's priority to [`WORKER_NICE`] (Linux: nice values are per thread).
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    // SAFETY: gettid and setpriority take no pointers; a failure leaves the thread at normal priority.
+    let failed = unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, WORKER_NICE) != 0
+    };
+    if failed {
+        tracing::warn!(error = %std::io::Error::last_os_error(), "hashing threads run at normal priority");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {}
 
 #[cfg(test)]
 mod tests {
@@ -183,6 +251,15 @@ mod tests {
         release.send(()).unwrap();
         assert_eq!(running.await.unwrap().unwrap(), 7);
         assert_eq!(again.await.unwrap().unwrap(), 2);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn work_runs_at_the_lower_priority() {
+        let gate = BlockingGate::new("password_hasher", 1, 1);
+        // SAFETY: getpriority takes no pointers; errno is not looked at (-1 cannot be mistaken here).
+        let nice = gate.run(|| unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) }).await.unwrap();
+        assert_eq!(nice, WORKER_NICE);
     }
 
     #[test]

@@ -12,8 +12,10 @@ mod empty_query;
 pub mod problem;
 mod routes;
 pub mod spec;
+mod split;
 mod state;
 
 pub use empty_query::drop_empty_params;
 pub use routes::{app, openapi_spec};
-pub use state::{ConsoleOptions, HttpOptions, HttpState};
+pub use split::{Paths, Split};
+pub use state::{ConsoleOptions, HttpOptions, HttpServices, HttpState};

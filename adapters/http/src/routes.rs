@@ -6,6 +6,7 @@ use crate::console;
 use crate::edge::Edge;
 use crate::empty_query::drop_empty_params;
 use crate::spec;
+use crate::split::{Paths, Split};
 use crate::state::HttpState;
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Route};
 use std::sync::Arc;
@@ -38,11 +39,11 @@ pub fn app(state: HttpState) -> impl Endpoint {
     let served = poem::endpoint::make_sync(move |_| {
         poem::Response::builder().content_type("application/json; charset=utf-8").body(document.clone())
     });
-    Route::new()
-        .at("/openapi.json", poem::get(served))
-        .nest("/docs", docs)
-        .nest("/admin", console::endpoint())
-        .nest("/", drop_empty_params(api.into_endpoint()))
+    // The document, the docs and the console page go through a `Route` of their own; everything else goes
+    // straight to the API, without a nest rewriting every request's URI.
+    let pages =
+        Route::new().at("/openapi.json", poem::get(served)).nest("/docs", docs).nest("/admin", console::endpoint());
+    Split::new(Paths::Under(vec!["/openapi.json", "/docs", "/admin"]), pages, drop_empty_params(api.into_endpoint()))
         .data(state.clone())
         .with(Edge::new(state, allow))
 }

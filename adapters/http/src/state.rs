@@ -37,9 +37,36 @@ pub struct ConsoleOptions {
     pub cron_port: Option<u16>,
 }
 
-/// The application as the HTTP adapter sees it. Cheap to clone.
+/// The application as the HTTP adapter sees it: one shared [`HttpServices`] behind an `Arc`, because the
+/// route tree hands a clone to every request (`.data(state)`) and a clone of a dozen `Arc`s and the options
+/// cost more than the rest of a `/ping`.
 #[derive(Clone)]
-pub struct HttpState {
+pub struct HttpState(Arc<HttpServices>);
+
+impl HttpState {
+    /// Shares `services` with every request.
+    pub fn new(services: HttpServices) -> Self {
+        Self(Arc::new(services))
+    }
+
+    /// The same state, telling the admin console the port of the scheduler page this process serves.
+    pub fn with_cron_port(mut self, port: Option<u16>) -> Self {
+        Arc::make_mut(&mut self.0).console.cron_port = port;
+        self
+    }
+}
+
+impl std::ops::Deref for HttpState {
+    type Target = HttpServices;
+
+    fn deref(&self) -> &HttpServices {
+        &self.0
+    }
+}
+
+/// What [`HttpState`] shares: the use-case services and the edge options.
+#[derive(Clone)]
+pub struct HttpServices {
     /// Edge options.
     pub options: HttpOptions,
     /// Readiness probes.

@@ -1,6 +1,7 @@
 use super::{AdminError, AdminStats};
 use crate::audit::AuditRecorder;
 use crate::auth::Principal;
+use crate::auth::ProfileCache;
 use crate::context::{Actor, RequestMeta};
 use crate::error::Forbidden;
 use chrono::{Duration, TimeZone, Utc};
@@ -47,6 +48,8 @@ pub struct AdminService {
     audit: Arc<dyn AuditLog>,
     recorder: AuditRecorder,
     clock: Arc<dyn Clock>,
+    /// The profiles `GET /users/me` shows, told of every change made here.
+    profiles: Option<Arc<ProfileCache>>,
 }
 
 /// The audit view of a user: everything but the password hash.
@@ -77,7 +80,13 @@ impl AdminService {
         clock: Arc<dyn Clock>,
     ) -> Self {
         let recorder = AuditRecorder::new(audit.clone(), clock.clone());
-        Self { users, sessions, hasher, audit, recorder, clock }
+        Self { users, sessions, hasher, audit, recorder, clock, profiles: None }
+    }
+
+    /// Tells `profiles` (shared with `AuthService`) of every change made here to a user.
+    pub fn with_profile_cache(mut self, profiles: Arc<ProfileCache>) -> Self {
+        self.profiles = Some(profiles);
+        self
     }
 
     /// Resolves the caller with its current role; non-admins are refused.
@@ -212,7 +221,11 @@ impl AdminService {
         let mut after = before.clone();
         change(&mut after)?;
         after.updated_at = self.clock.now();
-        self.users.update(&after).await?;
+        let written = self.users.update(&after).await;
+        if let Some(profiles) = &self.profiles {
+            profiles.changed(after.id).await;
+        }
+        written?;
         if revoke_sessions {
             let revoked = self.sessions.revoke_all_for_user(after.id, None, self.clock.now()).await?;
             tracing::info!(user_id = %after.id, revoked, "sessions revoked");

@@ -3,10 +3,12 @@
 
 mod error;
 mod principal;
+mod profiles;
 mod service;
 mod throttle;
 
 pub use error::AuthError;
 pub use principal::Principal;
+pub use profiles::{PROFILE_TTL, ProfileCache, ProfileInvalidator, USERS_CHANGED_TOPIC};
 pub use service::{AuthOptions, AuthPorts, AuthService, LoginInput, ProfileChanges, RegisterInput, TokenPair};
 pub use throttle::{RateLimitService, RateLimited, RouteGroup};

@@ -1,4 +1,4 @@
-use super::{AuthError, Principal};
+use super::{AuthError, Principal, ProfileCache};
 use crate::context::RequestMeta;
 use crate::settings::SettingsService;
 use chrono::Duration as ChronoDuration;
@@ -81,6 +81,8 @@ pub struct AuthService {
     options: AuthOptions,
     /// A hash verified when the login names no account, so that case takes as long as a wrong password.
     decoy: OnceLock<PasswordHash>,
+    /// Profiles for [`Self::me`], when the composition root gives one (see [`ProfileCache`]).
+    profiles: Option<Arc<ProfileCache>>,
 }
 
 /// Window of the per-account, per-IP failed-login counter.
@@ -109,7 +111,34 @@ impl AuthService {
     /// Wires the service to its ports, the settings and the options.
     pub fn new(ports: AuthPorts, settings: Arc<SettingsService>, options: AuthOptions) -> Self {
         let AuthPorts { users, sessions, hasher, tokens, refresh, limiter, clock } = ports;
-        Self { users, sessions, hasher, tokens, refresh, limiter, settings, clock, options, decoy: OnceLock::new() }
+        Self {
+            users,
+            sessions,
+            hasher,
+            tokens,
+            refresh,
+            limiter,
+            settings,
+            clock,
+            options,
+            decoy: OnceLock::new(),
+            profiles: None,
+        }
+    }
+
+    /// Serves [`Self::me`] from `profiles` and tells it of every change this service makes to a user.
+    pub fn with_profile_cache(mut self, profiles: Arc<ProfileCache>) -> Self {
+        self.profiles = Some(profiles);
+        self
+    }
+
+    /// Stores `user` and drops its cached profile here and on every instance.
+    async fn write_user(&self, user: &User) -> Result<(), domain::user::UserStoreError> {
+        let written = self.users.update(user).await;
+        if let Some(profiles) = &self.profiles {
+            profiles.changed(user.id).await;
+        }
+        written
     }
 
     /// Creates an account with role `user`, if registration is open.
@@ -227,7 +256,7 @@ impl AuthService {
                 Err(err) => tracing::warn!(user_id = %user.id, error = %err, "rehash failed; keeping the old hash"),
             }
         }
-        if let Err(err) = self.users.update(&updated).await {
+        if let Err(err) = self.write_user(&updated).await {
             tracing::warn!(user_id = %user.id, error = %err, "could not record the login time");
         }
         let pair = self.open_session(&updated, meta).await?;
@@ -336,14 +365,27 @@ impl AuthService {
         Ok(())
     }
 
-    /// The caller's account.
+    /// The caller's account, from the profile cache when there is one (the session was checked already).
     pub async fn me(&self, principal: &Principal) -> Result<User, AuthError> {
+        let Some(profiles) = &self.profiles else { return self.fresh(principal).await };
+        match profiles.get(principal.user_id) {
+            Ok(user) => Ok(user),
+            Err(ticket) => {
+                let user = self.fresh(principal).await?;
+                profiles.store(ticket, &user);
+                Ok(user)
+            }
+        }
+    }
+
+    /// The caller's account from the store: what every change starts from.
+    async fn fresh(&self, principal: &Principal) -> Result<User, AuthError> {
         self.users.by_id(principal.user_id).await?.ok_or(AuthError::Token(TokenError::Revoked))
     }
 
     /// Changes the caller's e-mail and/or locale.
     pub async fn update_me(&self, principal: &Principal, changes: ProfileChanges) -> Result<User, AuthError> {
-        let mut user = self.me(principal).await?;
+        let mut user = self.fresh(principal).await?;
         if let Some(email) = changes.email {
             user.email = Email::parse(&email)?;
         }
@@ -351,20 +393,20 @@ impl AuthService {
             user.locale = locale.parse::<Locale>()?;
         }
         user.updated_at = self.clock.now();
-        self.users.update(&user).await?;
+        self.write_user(&user).await?;
         Ok(user)
     }
 
     /// Changes the caller's password after checking the current one, and signs out every other session.
     pub async fn change_password(&self, principal: &Principal, current: &str, new: &str) -> Result<(), AuthError> {
-        let mut user = self.me(principal).await?;
+        let mut user = self.fresh(principal).await?;
         let password = Password::parse(new, &[user.username.as_str(), user.email.as_str()])?;
         if self.hasher.verify(current, &user.password_hash).await? == PasswordVerification::Invalid {
             return Err(AuthError::WrongPassword);
         }
         user.password_hash = self.hasher.hash(&password).await?;
         user.updated_at = self.clock.now();
-        self.users.update(&user).await?;
+        self.write_user(&user).await?;
         let revoked = self.sessions.revoke_all_for_user(user.id, Some(principal.session_id), self.clock.now()).await?;
         tracing::info!(user_id = %user.id, revoked, "password changed; other sessions revoked");
         Ok(())

@@ -7,7 +7,7 @@
 use adapter_crypto::{OpaqueRefreshTokens, PasetoIssuer, generate_secret_key};
 use adapter_memory::{MemoryPorts, MemoryUserRepository};
 use application::admin::AdminService;
-use application::auth::{AuthOptions, AuthPorts, AuthService};
+use application::auth::{AuthOptions, AuthPorts, AuthService, ProfileCache};
 use application::settings::SettingsService;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
@@ -85,8 +85,11 @@ impl World {
         let clock: Arc<dyn Clock> = Arc::new(Fixed);
         let MemoryPorts { users, sessions, audit, settings, bus, rate_limiter, .. } = MemoryPorts::default();
         let hasher = Arc::new(CountingHasher::default());
-        let settings = Arc::new(SettingsService::new(settings, audit.clone(), bus, clock.clone(), Settings::default()));
-        let admin = AdminService::new(users.clone(), sessions.clone(), hasher.clone(), audit, clock.clone());
+        let settings = Arc::new(SettingsService::new(settings, audit.clone(), bus.clone(), clock.clone(), Settings::default()));
+        // As the composition root wires them: both services share the profile cache.
+        let profiles = Arc::new(ProfileCache::new(bus));
+        let admin = AdminService::new(users.clone(), sessions.clone(), hasher.clone(), audit, clock.clone())
+            .with_profile_cache(profiles.clone());
         let tokens = PasetoIssuer::new(&generate_secret_key(), &[]).expect("fresh key");
         let options = AuthOptions {
             access_ttl: Duration::from_secs(900),
@@ -102,7 +105,7 @@ impl World {
             limiter: rate_limiter,
             clock,
         };
-        let auth = AuthService::new(ports, settings, options);
+        let auth = AuthService::new(ports, settings, options).with_profile_cache(profiles);
         Self { users, hasher, admin, auth }
     }
 

@@ -4,6 +4,9 @@ use domain::locale::Locale;
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 
+/// The `log` section and its enums belong to the logging adapter, which reads them.
+pub use adapter_logging::{LogConfig, LogFormat, LogOutput};
+
 /// The whole configuration.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -288,60 +291,6 @@ fn default_probe_work() -> u64 {
     300
 }
 
-/// Output format of log lines.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(try_from = "String")]
-pub enum LogFormat {
-    /// One JSON object per line.
-    Json,
-    /// Human-readable lines.
-    Text,
-}
-
-/// Where console logs go.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(try_from = "String")]
-pub enum LogOutput {
-    /// Standard output.
-    Stdout,
-    /// Standard error.
-    Stderr,
-}
-
-/// Log section (keys kept from the Go platform).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LogConfig {
-    /// `trace`, `debug`, `info`, `warn` or `error`; `RUST_LOG` overrides it.
-    pub level: String,
-    /// `json` or `text`.
-    pub format: LogFormat,
-    /// Console stream.
-    pub output: LogOutput,
-    /// Main log file (everything at `level`), under `log_dir`.
-    pub filename: String,
-    /// Directory of all log files.
-    pub log_dir: String,
-    /// One line per HTTP request, under `log_dir`.
-    pub access_log_file: String,
-    /// Warnings and errors only, under `log_dir`.
-    pub error_log_file: String,
-    /// Scheduler events, under `log_dir/cron/`.
-    pub cron_log_file: String,
-    /// Write to the console.
-    pub enable_console: bool,
-    /// Write the files.
-    pub enable_file: bool,
-    /// Rotate a file when it reaches this many MB.
-    pub max_size: u64,
-    /// Delete rotated files older than this many days (0 = keep).
-    pub max_age: u32,
-    /// Rotated files kept per log (0 = keep all).
-    pub max_backups: u32,
-    /// Gzip rotated files.
-    pub compress: bool,
-}
-
 /// WebSocket gateway section: every limit a client can hit, so operators size them (see docs/ws-protocol.md).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -393,8 +342,6 @@ macro_rules! named {
 
 named!(Environment { "default" => Default, "development" => Development, "test" => Test, "production" => Production });
 named!(DatabaseDriver { "mysql" => Mysql, "sqlite" => Sqlite });
-named!(LogFormat { "json" => Json, "text" => Text });
-named!(LogOutput { "stdout" => Stdout, "stderr" => Stderr });
 
 /// A config value spelled as one of a few names; refusing anything else with the names that would do, so a
 /// typo gets "expected json or text, found \"xml\"" instead of the config crate's enum jargon.

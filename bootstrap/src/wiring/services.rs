@@ -2,9 +2,10 @@
 
 use super::{Ports, WiringError};
 use crate::config::AppConfig;
-use adapter_http::{ConsoleOptions, HttpOptions, HttpState};
+use adapter_http::{ConsoleOptions, HttpOptions, HttpServices, HttpState};
 use application::admin::{AdminService, DailySeriesService};
 use application::auth::{AuthOptions, AuthPorts, AuthService, RateLimitService};
+use application::auth::{ProfileCache, ProfileInvalidator, USERS_CHANGED_TOPIC};
 use application::chat::{ChatOptions, ChatPorts, ChatService};
 use application::conversations::ConversationService;
 use application::groups::GroupService;
@@ -41,6 +42,7 @@ pub struct Services {
     pub conversations: Arc<ConversationService>,
     /// Keeps the settings invalidation subscription alive.
     _settings_subscription: Option<Box<dyn Subscription>>,
+    _profile_subscription: Option<Box<dyn Subscription>>,
 }
 
 /// Defaults with the config's overrides (default locale, rate limits): what stored settings go on top of.
@@ -140,6 +142,20 @@ impl Services {
                 None
             }
         };
+        // GET /users/me skips the user store while the profile is unchanged; every instance drops a
+        // profile when any instance announces a change (see application::auth::ProfileCache).
+        let profiles = Arc::new(ProfileCache::new(p.bus.clone()));
+        let profile_subscription = match p
+            .bus
+            .subscribe(USERS_CHANGED_TOPIC, Arc::new(ProfileInvalidator(Arc::downgrade(&profiles))))
+            .await
+        {
+            Ok(s) => Some(s),
+            Err(err) => {
+                tracing::warn!(error = %err, "profile invalidation unavailable; other instances' changes show within 30 s");
+                None
+            }
+        };
         let auth_ports = AuthPorts {
             users: p.users.clone(),
             sessions: p.sessions.clone(),
@@ -149,22 +165,22 @@ impl Services {
             limiter: p.rate_limiter.clone(),
             clock: p.clock.clone(),
         };
-        let auth = Arc::new(AuthService::new(
-            auth_ports,
-            settings.clone(),
-            AuthOptions {
-                access_ttl: Duration::from_secs(config.auth.access_ttl_secs),
-                refresh_ttl: Duration::from_secs(config.auth.refresh_ttl_secs),
-                login_throttle: config.rate_limit.enabled,
-            },
-        ));
-        let admin = Arc::new(AdminService::new(
-            p.users.clone(),
-            p.sessions.clone(),
-            p.hasher.clone(),
-            p.audit.clone(),
-            p.clock.clone(),
-        ));
+        let auth = Arc::new(
+            AuthService::new(
+                auth_ports,
+                settings.clone(),
+                AuthOptions {
+                    access_ttl: Duration::from_secs(config.auth.access_ttl_secs),
+                    refresh_ttl: Duration::from_secs(config.auth.refresh_ttl_secs),
+                    login_throttle: config.rate_limit.enabled,
+                },
+            )
+            .with_profile_cache(profiles.clone()),
+        );
+        let admin = Arc::new(
+            AdminService::new(p.users.clone(), p.sessions.clone(), p.hasher.clone(), p.audit.clone(), p.clock.clone())
+                .with_profile_cache(profiles),
+        );
         let dashboard = Arc::new(DailySeriesService::new(
             p.users.clone(),
             p.daily_stats.clone(),
@@ -209,12 +225,13 @@ impl Services {
             groups,
             conversations,
             _settings_subscription: subscription,
+            _profile_subscription: profile_subscription,
         })
     }
 
     /// What the HTTP adapter needs.
     pub fn http_state(&self, config: &AppConfig, metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>) -> HttpState {
-        HttpState {
+        HttpState::new(HttpServices {
             options: HttpOptions {
                 body_limit: config.server.body_limit,
                 request_timeout: Duration::from_secs(config.server.request_timeout_secs),
@@ -239,6 +256,6 @@ impl Services {
             groups: self.groups.clone(),
             conversations: self.conversations.clone(),
             metrics,
-        }
+        })
     }
 }

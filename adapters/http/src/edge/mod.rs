@@ -2,7 +2,7 @@
 //!
 //! It is one middleware so that the order is fixed and visible here: build the context, refuse oversized
 //! bodies, run the handler under the timeout, turn any error into the localized body, stamp the request id,
-//! then log and count the final response.
+//! then log and count the final response (once its body is sent, for a streamed one).
 
 mod body_limit;
 mod client_ip;
@@ -31,12 +31,13 @@ pub type AllowIndex = Arc<crate::spec::RouteIndex>;
 pub struct Edge {
     state: HttpState,
     allow: AllowIndex,
+    metrics: Arc<observe::EdgeMetrics>,
 }
 
 impl Edge {
     /// An edge using the state's options and settings, and `allow` for 405 answers.
     pub fn new(state: HttpState, allow: AllowIndex) -> Self {
-        Self { state, allow }
+        Self { state, allow, metrics: Arc::default() }
     }
 }
 
@@ -44,7 +45,7 @@ impl<E: Endpoint> Middleware<E> for Edge {
     type Output = EdgeEndpoint<E>;
 
     fn transform(&self, inner: E) -> Self::Output {
-        EdgeEndpoint { inner, state: self.state.clone(), allow: self.allow.clone() }
+        EdgeEndpoint { inner, state: self.state.clone(), allow: self.allow.clone(), metrics: self.metrics.clone() }
     }
 }
 
@@ -53,6 +54,7 @@ pub struct EdgeEndpoint<E> {
     inner: E,
     state: HttpState,
     allow: AllowIndex,
+    metrics: Arc<observe::EdgeMetrics>,
 }
 
 impl<E: Endpoint> Endpoint for EdgeEndpoint<E> {
@@ -63,14 +65,15 @@ impl<E: Endpoint> Endpoint for EdgeEndpoint<E> {
         let ctx = Arc::new(context::build(&req, &self.state).await);
         req.extensions_mut().insert(ctx.clone());
         let method = req.method().clone();
-        let path = req.uri().path().to_owned();
+        // A clone of the request's `Uri` shares its bytes; the path is read from it for the access line.
+        let uri = req.uri().clone();
         // Only the id: method and path are in the access line, and every span field is formatted per layer.
-        let span = tracing::info_span!("request", request_id = %ctx.request_id);
-        observe::in_flight(1.0);
+        let span = tracing::info_span!("request", request_id = ctx.request_id.as_str());
+        self.metrics.in_flight(1.0);
 
         let outcome = async {
             let req = body_limit::enforce(req, self.state.options.body_limit).await?;
-            rate_limit::apply(&self.state, &path, &ctx).await?;
+            rate_limit::apply(&self.state, uri.path(), &ctx).await?;
             match tokio::time::timeout(self.state.options.request_timeout, self.inner.call(req)).await {
                 Ok(result) => result.map(IntoResponse::into_response),
                 Err(_) => {
@@ -88,8 +91,8 @@ impl<E: Endpoint> Endpoint for EdgeEndpoint<E> {
         if let Ok(value) = poem::http::HeaderValue::from_str(&ctx.request_id) {
             resp.headers_mut().insert("x-request-id", value);
         }
-        let resp = observe::finish(resp, &ctx, &method, &path, started).await;
-        observe::in_flight(-1.0);
+        let resp = observe::finish(resp, ctx, method, uri, started, &self.metrics);
+        self.metrics.in_flight(-1.0);
         Ok(resp)
     }
 }

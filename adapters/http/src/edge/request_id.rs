@@ -13,7 +13,11 @@ pub(super) fn choose(header: Option<&str>) -> String {
         {
             id.to_owned()
         }
-        _ => uuid::Uuid::now_v7().to_string(),
+        _ => {
+            // Encoded into a stack buffer: `to_string` goes through the formatting machinery.
+            let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+            uuid::Uuid::now_v7().hyphenated().encode_lower(&mut buf).to_owned()
+        }
     }
 }
 

@@ -1,5 +1,5 @@
-//! Logging of the whole process, driven by `config::LogConfig`: the console and four rotated files under
-//! `log_dir`, all written on background threads so a request never waits for a disk.
+//! Logging of the whole process, driven by [`LogConfig`] (the config's `log` section): the console and four
+//! rotated files under `log_dir`, all written on background threads so a request never waits for a disk.
 //!
 //! What goes where (see `routing.rs`): `app.log` and the console get every event at `log.level`
 //! (`RUST_LOG` overrides it), **including** the access and cron lines; `access.log` gets only target
@@ -8,14 +8,18 @@
 //! `max_age` days. A disk that fails at run time costs log lines, never the service: the fault is said
 //! once on stderr. This module must never panic on I/O nor block the caller on a write.
 
+mod access;
 pub(crate) mod batch_writer;
+mod config;
 mod error;
 mod fault_reporting_writer;
 mod guard;
+mod json;
 mod layers;
 mod prune;
 mod rotation;
 mod routing;
+mod tee;
 #[cfg(test)]
 mod tests;
 
@@ -28,7 +32,11 @@ use std::{
 
 use tracing::Subscriber;
 use tracing_subscriber::{
-    Layer as _, Registry, layer::SubscriberExt as _, registry::LookupSpan, util::SubscriberInitExt as _,
+    Layer as _, Registry,
+    filter::{FilterExt as _, filter_fn},
+    layer::SubscriberExt as _,
+    registry::LookupSpan,
+    util::SubscriberInitExt as _,
 };
 
 pub use error::LogInitError;
@@ -36,11 +44,13 @@ pub use guard::LogGuard;
 pub use rotation::RotationPolicy;
 pub use routing::{ACCESS_TARGET, CRON_TARGET_PREFIX};
 
-use crate::config::{LogConfig, LogFormat, LogOutput};
+use access::{AccessDestination, AccessLayer, Takes};
 use batch_writer::BatchingWriter;
+pub use config::{LogConfig, LogFormat, LogOutput};
 use fault_reporting_writer::FaultReportingWriter;
 use layers::{BoxedLayer, LineStyle, fmt_layer};
 use prune::{PruneTarget, Pruner, prune_all};
+use tee::Tee;
 
 /// Subdirectory of `log_dir` holding the scheduler's log (kept from the Go platform's layout).
 const CRON_SUBDIR: &str = "cron";
@@ -94,22 +104,19 @@ pub fn build_with(
     let mut layers: Vec<BoxedLayer> = Vec::new();
     let full = LineStyle { format: cfg.format, ansi: false, current_span: true };
 
-    if cfg.enable_console {
-        let (writer, ansi) = match cfg.output {
-            LogOutput::Stdout => (
-                spawn_writer(io::stdout(), "stdout".into(), "log-console", batch_writer::MAX_CHUNK, &mut guard)?,
-                io::stdout().is_terminal(),
-            ),
-            LogOutput::Stderr => (
-                spawn_writer(io::stderr(), "stderr".into(), "log-console", batch_writer::MAX_CHUNK, &mut guard)?,
-                io::stderr().is_terminal(),
-            ),
-        };
-        let style = LineStyle { ansi: ansi && cfg.format == LogFormat::Text, ..full };
-        layers.push(fmt_layer(style, writer).with_filter(verbosity()?).boxed());
-    }
-
-    if cfg.enable_file {
+    let json = cfg.format == LogFormat::Json;
+    let console = match (cfg.enable_console, cfg.output) {
+        (false, _) => None,
+        (true, LogOutput::Stdout) => Some((
+            spawn_writer(io::stdout(), "stdout".into(), "log-console", batch_writer::MAX_CHUNK, &mut guard)?,
+            io::stdout().is_terminal(),
+        )),
+        (true, LogOutput::Stderr) => Some((
+            spawn_writer(io::stderr(), "stderr".into(), "log-console", batch_writer::MAX_CHUNK, &mut guard)?,
+            io::stderr().is_terminal(),
+        )),
+    };
+    let files = if cfg.enable_file {
         let files = LogFiles::from_config(cfg)?;
         create_dir(&files.dir)?;
         create_dir(&files.cron_dir)?;
@@ -117,32 +124,87 @@ pub fn build_with(
         if let Some(max_age) = opts.rotation.max_age {
             prune_all(&targets, max_age);
         }
-
         let mut open = |dir: &Path, name: &str, thread: &'static str| -> Result<BatchingWriter, LogInitError> {
             let roller = rotation::ReopeningRoller::open(dir, name, &opts.rotation)?;
             // A quarter of the rotation size per write keeps rotated files within 25% of `max_size`.
             let chunk = usize::try_from(opts.rotation.max_bytes / 4).unwrap_or(usize::MAX);
             spawn_writer(roller, dir.join(name).display().to_string(), thread, chunk, &mut guard)
         };
-        let app = open(&files.dir, &files.app, "log-app")?;
-        let access = open(&files.dir, &files.access, "log-access")?;
-        let error = open(&files.dir, &files.error, "log-error")?;
-        let cron = open(&files.cron_dir, &files.cron, "log-cron")?;
-
-        let bare = LineStyle { current_span: false, ..full };
-        layers.push(fmt_layer(full, app).with_filter(verbosity()?).boxed());
-        layers.push(fmt_layer(bare, access).with_filter(routing::access_log_filter()).boxed());
-        layers.push(fmt_layer(full, error).with_filter(routing::error_log_filter(verbosity()?)).boxed());
-        layers.push(fmt_layer(full, cron).with_filter(routing::cron_log_filter(verbosity()?)).boxed());
-
+        let writers = FileWriters {
+            app: open(&files.dir, &files.app, "log-app")?,
+            access: open(&files.dir, &files.access, "log-access")?,
+            error: open(&files.dir, &files.error, "log-error")?,
+            cron: open(&files.cron_dir, &files.cron, "log-cron")?,
+        };
         if let Some(max_age) = opts.rotation.max_age {
             let pruner = Pruner::spawn(targets, max_age, opts.prune_interval)
                 .map_err(|cause| LogInitError::SpawnThread { name: "log-prune", cause })?;
             guard.set_pruner(pruner);
         }
+        Some(writers)
+    } else {
+        None
+    };
+
+    if json {
+        // The console and app.log take the same lines in the same (uncoloured) style: each line is formatted
+        // once for both. Access lines are formatted once by the access layer for every destination that
+        // takes them, so the `fmt` layers leave them alone.
+        let general = match (console.map(|(w, _)| w), files.as_ref().map(|f| f.app.clone())) {
+            (Some(console), Some(app)) => Some(Tee::both(console, app)),
+            (Some(one), None) | (None, Some(one)) => Some(Tee::one(one)),
+            (None, None) => None,
+        };
+        let mut access_destinations = Vec::new();
+        if let Some(general) = general {
+            let takes = Takes::AtVerbosity(Box::new(verbosity()?));
+            access_destinations.push(AccessDestination { writer: general.clone(), takes, current_span: true });
+            let not_access = filter_fn(|meta| meta.target() != ACCESS_TARGET);
+            layers.push(fmt_layer(full, general).with_filter(verbosity()?.and(not_access)).boxed());
+        }
+        if let Some(files) = files {
+            let access = AccessDestination { writer: Tee::one(files.access), takes: Takes::Every, current_span: false };
+            access_destinations.push(access);
+            push_error_and_cron(&mut layers, full, files.error, files.cron, &verbosity)?;
+        }
+        if !access_destinations.is_empty() {
+            layers.push(AccessLayer::new(access_destinations).boxed());
+        }
+    } else {
+        if let Some((console, ansi)) = console {
+            let style = LineStyle { ansi, ..full };
+            layers.push(fmt_layer(style, console).with_filter(verbosity()?).boxed());
+        }
+        if let Some(files) = files {
+            let bare = LineStyle { current_span: false, ..full };
+            layers.push(fmt_layer(full, files.app).with_filter(verbosity()?).boxed());
+            layers.push(fmt_layer(bare, files.access).with_filter(routing::access_log_filter()).boxed());
+            push_error_and_cron(&mut layers, full, files.error, files.cron, &verbosity)?;
+        }
     }
 
     Ok((Registry::default().with(layers), guard))
+}
+
+/// The writers of the four files.
+struct FileWriters {
+    app: BatchingWriter,
+    access: BatchingWriter,
+    error: BatchingWriter,
+    cron: BatchingWriter,
+}
+
+/// `error.log` (WARN and ERROR of every target, with the spans at the verbosity) and `cron/cron.log`.
+fn push_error_and_cron(
+    layers: &mut Vec<BoxedLayer>,
+    style: LineStyle,
+    error: BatchingWriter,
+    cron: BatchingWriter,
+    verbosity: &dyn Fn() -> Result<tracing_subscriber::EnvFilter, LogInitError>,
+) -> Result<(), LogInitError> {
+    layers.push(fmt_layer(style, error).with_filter(routing::error_log_filter(verbosity()?)).boxed());
+    layers.push(fmt_layer(style, cron).with_filter(routing::cron_log_filter(verbosity()?)).boxed());
+    Ok(())
 }
 
 /// Builds the logger and installs it as the process's global subscriber, bridging records of the `log`

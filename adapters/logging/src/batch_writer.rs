@@ -130,12 +130,13 @@ impl Drop for Flusher {
     }
 }
 
-impl Write for BatchingWriter {
-    fn write(&mut self, line: &[u8]) -> io::Result<usize> {
+impl BatchingWriter {
+    /// Queues one or more whole lines for the flusher; drops them (counted) when too much is pending.
+    pub(crate) fn append(&self, line: &[u8]) {
         let mut pending = self.shared.pending.lock().unwrap_or_else(PoisonError::into_inner);
         if pending.len() + line.len() > MAX_PENDING || self.shared.closed.load(Ordering::Relaxed) {
             self.shared.dropped.fetch_add(1, Ordering::Relaxed);
-            return Ok(line.len());
+            return;
         }
         let was_below = pending.len() < FLUSH_AT;
         pending.extend_from_slice(line);
@@ -144,6 +145,12 @@ impl Write for BatchingWriter {
         if crossed {
             self.shared.wake.notify_one();
         }
+    }
+}
+
+impl Write for BatchingWriter {
+    fn write(&mut self, line: &[u8]) -> io::Result<usize> {
+        self.append(line);
         Ok(line.len())
     }
 

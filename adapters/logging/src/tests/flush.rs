@@ -11,10 +11,8 @@ use tracing::{info, warn};
 
 use super::{config, log_with, logs, options, read_lines};
 use crate::{
-    config::LogFormat,
-    logging::{
-        BuildOptions, LogGuard, RotationPolicy, batch_writer::BatchingWriter, batch_writer::MAX_PENDING, spawn_writer,
-    },
+    BuildOptions, LogGuard, RotationPolicy, batch_writer::BatchingWriter, batch_writer::MAX_PENDING, config::LogFormat,
+    spawn_writer,
 };
 
 #[test]

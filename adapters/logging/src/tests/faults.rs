@@ -15,11 +15,9 @@ use tracing::info;
 
 use super::{config, logs, messages, options};
 use crate::{
+    BuildOptions, RotationPolicy, build_with,
     config::LogFormat,
-    logging::{
-        BuildOptions, RotationPolicy, build_with,
-        fault_reporting_writer::{FaultReportingWriter, Reporter},
-    },
+    fault_reporting_writer::{FaultReportingWriter, Reporter},
 };
 
 /// A writer that fails while `failing` is set, like a full disk that an operator later clears.

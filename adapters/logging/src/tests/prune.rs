@@ -9,11 +9,9 @@ use std::{
 
 use super::{config, logs, options};
 use crate::{
+    BuildOptions, RotationPolicy, build_with,
     config::LogFormat,
-    logging::{
-        BuildOptions, RotationPolicy, build_with,
-        prune::{is_backup_of, prune_expired},
-    },
+    prune::{is_backup_of, prune_expired},
 };
 
 const DAY: Duration = Duration::from_secs(24 * 3600);

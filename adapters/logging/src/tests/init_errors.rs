@@ -3,10 +3,7 @@
 use std::fs;
 
 use super::{config, logs, options};
-use crate::{
-    config::LogFormat,
-    logging::{BuildOptions, LogInitError, build_with, init},
-};
+use crate::{BuildOptions, LogInitError, build_with, config::LogFormat, init};
 
 fn build_err(cfg: &crate::config::LogConfig, opts: BuildOptions) -> LogInitError {
     match build_with(cfg, opts) {

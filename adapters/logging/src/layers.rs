@@ -4,6 +4,7 @@
 use tracing_subscriber::{Layer, Registry, fmt, fmt::MakeWriter};
 
 use crate::config::LogFormat;
+use crate::json::SpanFields;
 
 /// A layer of the registry, boxed so the set of destinations can be chosen at run time.
 pub(crate) type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync + 'static>;
@@ -26,9 +27,13 @@ where
 {
     let base = fmt::layer().with_ansi(style.ansi).with_writer(writer);
     match style.format {
-        LogFormat::Json => {
-            base.json().flatten_event(true).with_current_span(style.current_span).with_span_list(false).boxed()
-        }
+        LogFormat::Json => base
+            .json()
+            .flatten_event(true)
+            .with_current_span(style.current_span)
+            .with_span_list(false)
+            .fmt_fields(SpanFields)
+            .boxed(),
         LogFormat::Text => base.boxed(),
     }
 }

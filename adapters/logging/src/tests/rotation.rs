@@ -6,10 +6,7 @@ use flate2::read::GzDecoder;
 use tracing::info;
 
 use super::{config, log_with, logs, options, read_json};
-use crate::{
-    config::LogFormat,
-    logging::{BuildOptions, LogInitError, RotationPolicy},
-};
+use crate::{BuildOptions, LogInitError, RotationPolicy, config::LogFormat};
 
 const PAD: &str = "padding-padding-padding-padding-padding-padding-padding-padding-padding-padding";
 
