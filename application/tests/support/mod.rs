@@ -85,7 +85,8 @@ impl World {
         let clock: Arc<dyn Clock> = Arc::new(Fixed);
         let MemoryPorts { users, sessions, audit, settings, bus, rate_limiter, .. } = MemoryPorts::default();
         let hasher = Arc::new(CountingHasher::default());
-        let settings = Arc::new(SettingsService::new(settings, audit.clone(), bus.clone(), clock.clone(), Settings::default()));
+        let settings =
+            Arc::new(SettingsService::new(settings, audit.clone(), bus.clone(), clock.clone(), Settings::default()));
         // As the composition root wires them: both services share the profile cache.
         let profiles = Arc::new(ProfileCache::new(bus));
         let admin = AdminService::new(users.clone(), sessions.clone(), hasher.clone(), audit, clock.clone())
